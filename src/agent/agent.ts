@@ -1,0 +1,366 @@
+/**
+ * The agent tick: memory → state → planner → safety filter → command.
+ * `step` is a pure call on its inputs (no I/O, no ROS), never throws, and applies configuration changes
+ * only at its start, so a tick always runs on one frozen settings snapshot.
+ */
+import { CostEvaluator, type TermCost } from '../cost/evaluator.ts';
+import type { CostProblem, Goal, KeepOutZones } from '../cost/types.ts';
+import { ShortTermMemory, type MemorySnapshot } from '../memory/short-term-memory.ts';
+import { shiftWarmStart } from '../planner/common.ts';
+import type { PlanProblem, PlanResult, Planner } from '../planner/planner.ts';
+import { createPlanner } from '../planner/registry.ts';
+import type { KinematicChain } from '../robot/chain.ts';
+import { SafetyFilter } from '../safety/filter.ts';
+import { buildSafetyLimits } from '../safety/limits.ts';
+import type { Intervention, SafetyConfig, SafetyLimits } from '../safety/types.ts';
+import { KinematicModel } from '../world-model/kinematic.ts';
+import { makeStateLayout, type WorldModel } from '../world-model/world-model.ts';
+import { applyCostSettings, buildCostTerms } from './cost-terms.ts';
+import type { AgentSettings } from './settings.ts';
+
+export interface JointStateInput {
+  /** receive time on the agent's steady clock, s */
+  stampS: number;
+  /** joint names as the message gives them (order not assumed) */
+  names: readonly string[];
+  position: ArrayLike<number>;
+  velocity?: ArrayLike<number> | null;
+  effort?: ArrayLike<number> | null;
+}
+
+export interface AgentInputs {
+  jointState?: JointStateInput;
+  latent?: { stampS: number; z: ArrayLike<number> };
+}
+
+export type TickStatus = 'ok' | 'no_goal' | 'no_joint_state' | 'planner_error' | 'hold';
+
+export interface PlanTelemetry {
+  planner: string;
+  horizon: number;
+  dtS: number;
+  /** [T, A] */
+  actions: Float64Array;
+  /** [T+1, D] predicted states */
+  states: Float64Array;
+  cost: number;
+  breakdown: TermCost[];
+  iterations: number;
+  rollouts: number;
+  ms: number;
+}
+
+export interface AgentTelemetry {
+  tick: number;
+  status: TickStatus;
+  hold: boolean;
+  plan: PlanTelemetry | null;
+  interventions: readonly Intervention[];
+  tickMs: number;
+  jointStateAgeS: number;
+  latentAgeS: number;
+  plannerError: string | null;
+}
+
+export interface AgentCommand {
+  interface: 'position' | 'velocity';
+  /** ordered by jointNames; finite and within limits (a copy the caller owns) */
+  values: Float64Array;
+  hold: boolean;
+  /** false when nothing may be sent (a position hold before any position was ever known) */
+  publish: boolean;
+}
+
+export interface AgentStepResult {
+  command: AgentCommand;
+  telemetry: AgentTelemetry;
+}
+
+export interface AgentOptions {
+  chain: KinematicChain;
+  settings: AgentSettings;
+  /** size of the perception latent in the state; 0 without a camera */
+  latentDim?: number;
+  /** builds the world model for a settings snapshot; default: the kinematic model */
+  createModel?: (settings: AgentSettings, latentDim: number) => WorldModel;
+}
+
+export class Agent {
+  readonly chain: KinematicChain;
+  readonly jointNames: readonly string[];
+  readonly latentDim: number;
+  private settings: AgentSettings;
+  private pending: AgentSettings | null = null;
+  private readonly createModel: (settings: AgentSettings, latentDim: number) => WorldModel;
+  private model!: WorldModel;
+  private planner!: Planner;
+  private cost!: CostEvaluator;
+  private limits!: SafetyLimits;
+  private readonly safety: SafetyFilter;
+  private readonly memory: ShortTermMemory;
+  private readonly snap: MemorySnapshot;
+  private keepOut: KeepOutZones = { boxes: new Float64Array(0), spheres: new Float64Array(0) };
+  private goal: Goal | null = null;
+  private previous: Float64Array | null = null;
+  private previousT = 0;
+  private warm = new Float64Array(0);
+  private prevAction: Float64Array;
+  private s0: Float64Array;
+  private tickCount = 0;
+  private plannerErrors = 0;
+
+  constructor(opts: AgentOptions) {
+    this.chain = opts.chain;
+    this.jointNames = opts.chain.jointNames;
+    this.latentDim = opts.latentDim ?? 0;
+    this.settings = opts.settings;
+    this.createModel =
+      opts.createModel ??
+      ((s, latentDim) =>
+        new KinematicModel({ dof: this.chain.dof, dtS: plannerDt(s), actuatorLagS: s.worldModel.actuatorLagS, latentDim }));
+    const dof = this.chain.dof;
+    this.memory = new ShortTermMemory({ jointNames: this.jointNames, latentDim: this.latentDim, actionDim: dof, capacity: opts.settings.memory.capacity });
+    this.snap = this.memory.createSnapshot();
+    this.prevAction = new Float64Array(dof);
+    this.s0 = new Float64Array(makeStateLayout(this.latentDim, dof).stateDim);
+    this.limits = this.buildLimits(opts.settings);
+    this.safety = new SafetyFilter(this.jointNames, this.limits, safetyConfig(opts.settings));
+    this.rebuild(opts.settings, null);
+  }
+
+  /** Queue a settings snapshot; it takes effect at the start of the next tick. */
+  configure(settings: AgentSettings): void {
+    this.pending = settings;
+  }
+
+  get currentSettings(): AgentSettings {
+    return this.settings;
+  }
+
+  /** Set or clear the goal (takes effect on the next tick). */
+  setGoal(goal: Goal | null): void {
+    this.goal = goal;
+  }
+
+  get currentGoal(): Goal | null {
+    return this.goal;
+  }
+
+  estop(nowS: number): void {
+    this.safety.estop(nowS);
+  }
+
+  get estopped(): boolean {
+    return this.safety.estopped;
+  }
+
+  /** Clears memory and warm start, and releases the e-stop (the `~/reset` service). */
+  reset(): void {
+    this.safety.reset();
+    this.memory.clear();
+    this.previous = null;
+    this.previousT = 0;
+    this.prevAction.fill(0);
+  }
+
+  memoryRejected(): ReturnType<ShortTermMemory['rejected']> {
+    return this.memory.rejected();
+  }
+
+  interventionCounts(): ReturnType<SafetyFilter['counts']> {
+    return this.safety.counts();
+  }
+
+  get plannerErrorCount(): number {
+    return this.plannerErrors;
+  }
+
+  /** One control tick at steady-clock time nowS. Never throws. */
+  async step(nowS: number, inputs: AgentInputs = {}): Promise<AgentStepResult> {
+    const t0 = performance.now();
+    this.tickCount++;
+    if (this.pending) {
+      const next = this.pending;
+      this.pending = null;
+      this.rebuild(next, this.settings);
+    }
+    const s = this.settings;
+    if (inputs.jointState) {
+      const js = inputs.jointState;
+      this.memory.pushJointStateByName(js.stampS, js.names, js.position, js.velocity ?? null, js.effort ?? null);
+    }
+    if (inputs.latent) this.memory.pushLatent(inputs.latent.stampS, inputs.latent.z);
+    const snap = this.memory.snapshot(nowS, this.snap);
+    const dof = this.chain.dof;
+    const requested = new Float64Array(dof);
+    let status: TickStatus = 'ok';
+    let plan: PlanResult | null = null;
+    let plannerError: string | null = null;
+
+    if (!snap.joints.present) status = 'no_joint_state';
+    else if (!this.goal || this.safety.estopped) status = this.goal ? 'hold' : 'no_goal';
+    else {
+      try {
+        plan = await this.plan(snap);
+        if (s.commandInterface === 'velocity') requested.set(plan.actions.subarray(0, dof));
+        else {
+          // position target: the first predicted state's joint positions
+          const D = this.model.stateDim;
+          requested.set(plan.states.subarray(D + this.model.layout.qOffset, D + this.model.layout.qOffset + dof));
+        }
+      } catch (err) {
+        this.plannerErrors++;
+        status = 'planner_error';
+        plannerError = err instanceof Error ? err.message : String(err);
+        requested.fill(Number.NaN); // makes the filter hold
+        this.previous = null;
+      }
+    }
+    if (status === 'no_goal' || status === 'hold') {
+      // no goal: stand still (velocity 0 / current position); the filter still limits it
+      if (s.commandInterface === 'velocity') requested.fill(0);
+      else requested.set(snap.joints.position);
+    }
+    const out = this.safety.filter({
+      requested,
+      measuredPosition: snap.joints.position,
+      measuredVelocity: snap.joints.hasVelocity ? snap.joints.velocity : null,
+      dtS: s.controlDtS,
+      nowS,
+      jointStateStampS: snap.joints.present ? snap.joints.stampS : null,
+      perceptionStampS: snap.latent.present ? snap.latent.stampS : null,
+    });
+    const values = Float64Array.from(out.command);
+    // the executed velocity feeds smoothness and the next state's velocity
+    if (s.commandInterface === 'velocity') this.prevAction.set(values);
+    else for (let j = 0; j < dof; j++) this.prevAction[j] = (values[j]! - snap.joints.position[j]!) / s.controlDtS;
+    for (let j = 0; j < dof; j++) if (!Number.isFinite(this.prevAction[j]!)) this.prevAction[j] = 0;
+    this.memory.pushAction(nowS, this.prevAction);
+    if (out.hold && status === 'ok') status = 'hold';
+    return {
+      command: { interface: s.commandInterface, values, hold: out.hold, publish: out.publish },
+      telemetry: {
+        tick: this.tickCount,
+        status,
+        hold: out.hold,
+        plan: plan
+          ? {
+              planner: s.planner.name,
+              horizon: s.planner.horizon,
+              dtS: plannerDt(s),
+              actions: plan.actions,
+              states: plan.states,
+              cost: plan.cost,
+              breakdown: plan.breakdown,
+              iterations: plan.iterations,
+              rollouts: plan.rollouts,
+              ms: plan.ms,
+            }
+          : null,
+        interventions: out.interventions.slice(),
+        tickMs: performance.now() - t0,
+        jointStateAgeS: snap.joints.ageS,
+        latentAgeS: snap.latent.ageS,
+        plannerError,
+      },
+    };
+  }
+
+  private async plan(snap: MemorySnapshot): Promise<PlanResult> {
+    const s = this.settings;
+    const { layout } = this.model;
+    const dof = this.chain.dof;
+    const s0 = this.s0;
+    if (layout.latentDim > 0) s0.set(snap.latent.values.subarray(0, layout.latentDim), 0);
+    for (let j = 0; j < dof; j++) {
+      s0[layout.qOffset + j] = snap.joints.position[j]!;
+      const v = snap.joints.hasVelocity ? snap.joints.velocity[j]! : this.prevAction[j]!;
+      s0[layout.qdOffset + j] = Number.isFinite(v) ? v : 0;
+    }
+    const T = s.planner.horizon;
+    const A = this.model.actionDim;
+    let warm: Float64Array | null = null;
+    if (s.planner.warmStart && this.previous) {
+      if (this.warm.length !== T * A) this.warm = new Float64Array(T * A);
+      shiftWarmStart(this.previous, this.previousT, A, T, this.warm);
+      warm = this.warm;
+    }
+    const problem: PlanProblem = {
+      ...this.costProblem(),
+      model: this.model,
+      cost: this.cost,
+      s0,
+      horizon: T,
+      actionLower: this.actionLower,
+      actionUpper: this.actionUpper,
+    };
+    const result = await this.planner.plan(problem, warm, { iterations: s.planner.iterations, timeMs: s.planner.timeBudgetMs });
+    this.previous = result.actions;
+    this.previousT = T;
+    return result;
+  }
+
+  private actionLower = new Float64Array(0);
+  private actionUpper = new Float64Array(0);
+
+  private costProblem(): CostProblem {
+    return {
+      layout: this.model.layout,
+      dtS: this.model.dtS,
+      goal: this.goal ?? {},
+      limits: { lower: this.limits.lower, upper: this.limits.upper, maxVel: this.limits.maxVel, maxAcc: this.limits.maxAcc },
+      keepOut: this.keepOut,
+      prevAction: this.prevAction,
+    };
+  }
+
+  private buildLimits(s: AgentSettings): SafetyLimits {
+    return buildSafetyLimits(this.jointNames, this.chain.limits, {
+      positionMarginRad: s.safety.positionMarginRad,
+      velocityScale: s.safety.velocityScale,
+      defaultMaxAccRadS2: s.safety.maxAccelerationRadS2,
+      ...(s.safety.maxJerkRadS3 > 0 ? { maxJerkRadS3: s.safety.maxJerkRadS3 } : {}),
+    });
+  }
+
+  /** Applies a settings snapshot: rebuilds what changed, retunes the rest in place. */
+  private rebuild(next: AgentSettings, prev: AgentSettings | null): void {
+    const modelChanged = !prev || plannerDt(prev) !== plannerDt(next) || prev.worldModel.actuatorLagS !== next.worldModel.actuatorLagS;
+    if (modelChanged) this.model = this.createModel(next, this.latentDim);
+    if (!prev) this.cost = new CostEvaluator(buildCostTerms(next.cost), this.chain);
+    else applyCostSettings(this.cost.terms, next.cost);
+    if (!prev || prev.planner.name !== next.planner.name) {
+      this.planner = createPlanner(next.planner.name, next.planner.settings);
+      this.previous = null;
+    } else this.planner.configure(next.planner.settings);
+    if (prev && prev.safety !== next.safety) {
+      this.limits = this.buildLimits(next);
+      this.safety.updateConfig(safetyConfig(next), this.limits);
+    }
+    const dof = this.chain.dof;
+    this.actionLower = new Float64Array(dof);
+    this.actionUpper = new Float64Array(dof);
+    for (let j = 0; j < dof; j++) {
+      const v = this.limits.maxVel[j]!;
+      const bound = Number.isFinite(v) ? v : 10;
+      this.actionLower[j] = -bound;
+      this.actionUpper[j] = bound;
+    }
+    this.keepOut = { boxes: Float64Array.from(next.keepOutBoxes), spheres: Float64Array.from(next.keepOutSpheres) };
+    this.settings = next;
+  }
+}
+
+export function plannerDt(s: AgentSettings): number {
+  return s.planner.dtS > 0 ? s.planner.dtS : s.controlDtS;
+}
+
+function safetyConfig(s: AgentSettings): SafetyConfig {
+  return {
+    commandInterface: s.commandInterface,
+    positionMarginRad: s.safety.positionMarginRad,
+    velocityScale: s.safety.velocityScale,
+    jointStateMaxAgeS: s.safety.jointStateMaxAgeS,
+    perceptionMaxAgeS: s.safety.perceptionMaxAgeS > 0 ? s.safety.perceptionMaxAgeS : null,
+  };
+}

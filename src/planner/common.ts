@@ -1,0 +1,160 @@
+/** Pieces every planner shares: warm-start shifting, bound projection, seeded noise, buffers. */
+import { CostEvaluator } from '../cost/evaluator.ts';
+import type { PlanProblem, PlanResult } from './planner.ts';
+
+/** Shift a [T, A] solution one step forward, repeating the last action. Writes into out (length T'·A). */
+export function shiftWarmStart(prev: Float64Array | null, prevT: number, A: number, T: number, out: Float64Array): void {
+  if (!prev || prevT === 0) {
+    out.fill(0, 0, T * A);
+    return;
+  }
+  for (let t = 0; t < T; t++) {
+    const src = Math.min(t + 1, prevT - 1);
+    for (let j = 0; j < A; j++) out[t * A + j] = prev[src * A + j]!;
+  }
+}
+
+export function clampInto(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** Copies the [T, A] sequence into batch row b of a [T, B, A] buffer, clamped into bounds. */
+export function writeSample(seq: Float64Array, T: number, A: number, B: number, b: number, out: Float64Array, lo: Float64Array, hi: Float64Array): void {
+  for (let t = 0; t < T; t++) {
+    const o = (t * B + b) * A;
+    for (let j = 0; j < A; j++) out[o + j] = clampInto(seq[t * A + j]!, lo[j]!, hi[j]!);
+  }
+}
+
+/** Copies batch row b of a [T, B, A] buffer into a [T, A] sequence. */
+export function readSample(batch: Float64Array, T: number, A: number, B: number, b: number, out: Float64Array): void {
+  for (let t = 0; t < T; t++) {
+    const o = (t * B + b) * A;
+    for (let j = 0; j < A; j++) out[t * A + j] = batch[o + j]!;
+  }
+}
+
+/** Copies batch row b of a [T+1, B, D] state buffer into a [T+1, D] sequence. */
+export function readStates(batch: Float64Array, T: number, D: number, B: number, b: number, out: Float64Array): void {
+  for (let t = 0; t <= T; t++) out.set(batch.subarray((t * B + b) * D, (t * B + b + 1) * D), t * D);
+}
+
+/** Indices of the k smallest costs (partial selection; ties broken by index). */
+export function smallestK(costs: Float64Array, n: number, k: number, idx: Int32Array): Int32Array {
+  for (let i = 0; i < n; i++) idx[i] = i;
+  const view = idx.subarray(0, n);
+  view.sort((a, b) => costs[a]! - costs[b]! || a - b);
+  return idx.subarray(0, Math.min(k, n));
+}
+
+/**
+ * Seeded standard-normal noise. A table of 2^18 normals is filled once (Box–Muller on xorshift128+);
+ * each sample row then reads a contiguous run from a random offset, which costs a copy instead of a
+ * transcendental per element and is indistinguishable from fresh noise for a few thousand rows.
+ */
+export class NoiseSource {
+  private static readonly SIZE = 1 << 18;
+  private readonly table = new Float64Array(NoiseSource.SIZE);
+  private s0: number;
+  private s1: number;
+
+  constructor(seed: number) {
+    this.s0 = (seed ^ 0x9e3779b9) >>> 0 || 1;
+    this.s1 = (Math.imul(seed, 0x85ebca6b) ^ 0xc2b2ae35) >>> 0 || 2;
+    for (let i = 0; i < NoiseSource.SIZE; i += 2) {
+      const u1 = Math.max(this.uniform(), 1e-300);
+      const u2 = this.uniform();
+      const r = Math.sqrt(-2 * Math.log(u1));
+      this.table[i] = r * Math.cos(2 * Math.PI * u2);
+      this.table[i + 1] = r * Math.sin(2 * Math.PI * u2);
+    }
+  }
+
+  /** uniform in [0, 1) */
+  uniform(): number {
+    // xorshift32 pair, 32 bits of output
+    let x = this.s0;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.s0 = x >>> 0;
+    let y = this.s1;
+    y ^= y << 13;
+    y ^= y >>> 17;
+    y ^= y << 5;
+    this.s1 = y >>> 0;
+    return ((this.s0 + this.s1) >>> 0) / 4294967296;
+  }
+
+  /** Fills out[0..n) with standard normals. */
+  fill(out: Float64Array, n: number): void {
+    const size = NoiseSource.SIZE;
+    let off = Math.floor(this.uniform() * size);
+    for (let i = 0; i < n; i++) {
+      out[i] = this.table[off]!;
+      off = off + 1 === size ? 0 : off + 1;
+    }
+  }
+}
+
+/** Rollout and cost buffers for a batch of B trajectories of horizon T, reused across ticks. */
+export class BatchBuffers {
+  T = 0;
+  B = 0;
+  D = 0;
+  A = 0;
+  actions = new Float64Array(0);
+  states = new Float64Array(0);
+
+  ensure(T: number, B: number, D: number, A: number): void {
+    if (T === this.T && B === this.B && D === this.D && A === this.A) return;
+    this.T = T;
+    this.B = B;
+    this.D = D;
+    this.A = A;
+    this.actions = new Float64Array(T * B * A);
+    this.states = new Float64Array((T + 1) * B * D);
+  }
+}
+
+/** Evaluates B candidate sequences in one batch: rollout then cost. Returns the per-sample costs. */
+export async function rolloutAndCost(problem: PlanProblem, buf: BatchBuffers, B: number): Promise<Float64Array> {
+  const T = problem.horizon;
+  await problem.model.rollout(problem.s0, buf.actions, T, B, buf.states);
+  return problem.cost.evaluate(problem, buf.states, buf.actions, T, B, problem.model.actionDim).total;
+}
+
+/**
+ * Rolls out a few candidate [T, A] sequences together, picks the cheapest and returns it with its
+ * predicted states and per-term breakdown: every planner reports its choice the same way.
+ */
+export async function chooseBest(
+  problem: PlanProblem,
+  candidates: readonly Float64Array[],
+  buf: BatchBuffers,
+  stats: { iterations: number; startMs: number; rollouts: number },
+): Promise<PlanResult> {
+  const T = problem.horizon;
+  const A = problem.model.actionDim;
+  const D = problem.model.stateDim;
+  const B = candidates.length;
+  buf.ensure(T, B, D, A);
+  candidates.forEach((c, b) => writeSample(c, T, A, B, b, buf.actions, problem.actionLower, problem.actionUpper));
+  await problem.model.rollout(problem.s0, buf.actions, T, B, buf.states);
+  const ev = problem.cost.evaluate(problem, buf.states, buf.actions, T, B, A);
+  let best = 0;
+  for (let b = 1; b < B; b++) if (ev.total[b]! < ev.total[best]!) best = b;
+  const actions = new Float64Array(T * A);
+  const states = new Float64Array((T + 1) * D);
+  readSample(buf.actions, T, A, B, best, actions);
+  readStates(buf.states, T, D, B, best, states);
+  return {
+    actions,
+    states,
+    cost: ev.total[best]!,
+    breakdown: CostEvaluator.breakdown(ev, best, B),
+    iterations: stats.iterations,
+    ms: performance.now() - stats.startMs,
+    rollouts: stats.rollouts + B,
+  };
+}

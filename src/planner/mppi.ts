@@ -1,0 +1,119 @@
+/**
+ * Model predictive path integral control: perturb the nominal sequence with Gaussian noise, weight each
+ * sample by exp(−(S − S_min)/λ) and move the nominal to the weighted average; the update is low-pass
+ * filtered over time (`smoothing`). The temperature is relative to the spread of costs in the batch
+ * (λ = temperature · (mean S − min S)), so one setting works across cost scales. Sample 0 is the
+ * noise-free nominal.
+ */
+import { BatchBuffers, chooseBest, clampInto, NoiseSource, readSample, rolloutAndCost, writeSample } from './common.ts';
+import type { PlanBudget, PlanProblem, PlanResult, Planner, PlannerSettings } from './planner.ts';
+
+export class MppiPlanner implements Planner {
+  readonly name = 'mppi';
+  private settings: PlannerSettings;
+  private noise: NoiseSource;
+  private buf = new BatchBuffers();
+  private finalBuf = new BatchBuffers();
+  private nominal = new Float64Array(0);
+  private seq = new Float64Array(0);
+  private eps = new Float64Array(0);
+  private update = new Float64Array(0);
+  private best = new Float64Array(0);
+  private weights = new Float64Array(0);
+
+  constructor(settings: PlannerSettings) {
+    this.settings = settings;
+    this.noise = new NoiseSource(settings.seed + 7919);
+  }
+
+  configure(settings: PlannerSettings): void {
+    this.settings = settings;
+  }
+
+  async plan(problem: PlanProblem, warmStart: Float64Array | null, budget: PlanBudget): Promise<PlanResult> {
+    const startMs = performance.now();
+    const T = problem.horizon;
+    const A = problem.model.actionDim;
+    const D = problem.model.stateDim;
+    const B = Math.max(2, this.settings.samples);
+    const { temperature, noiseStd, smoothing } = this.settings.mppi;
+    const n = T * A;
+    if (this.nominal.length !== n) {
+      this.nominal = new Float64Array(n);
+      this.seq = new Float64Array(n);
+      this.eps = new Float64Array(n);
+      this.update = new Float64Array(n);
+      this.best = new Float64Array(n);
+    }
+    if (this.weights.length < B) this.weights = new Float64Array(B);
+    this.buf.ensure(T, B, D, A);
+    const { nominal, seq, eps, update, best, weights } = this;
+    const lo = problem.actionLower;
+    const hi = problem.actionUpper;
+    for (let i = 0; i < n; i++) nominal[i] = clampInto(warmStart ? warmStart[i]! : 0, lo[i % A]!, hi[i % A]!);
+    best.set(nominal);
+    let bestCost = Infinity;
+    let it = 0;
+    let rollouts = 0;
+    const maxIt = Math.max(1, budget.iterations);
+    while (it < maxIt) {
+      writeSample(nominal, T, A, B, 0, this.buf.actions, lo, hi);
+      for (let b = 1; b < B; b++) {
+        this.noise.fill(eps, n);
+        for (let i = 0; i < n; i++) seq[i] = nominal[i]! + noiseStd * eps[i]!;
+        writeSample(seq, T, A, B, b, this.buf.actions, lo, hi);
+      }
+      const costs = await rolloutAndCost(problem, this.buf, B);
+      rollouts += B;
+      let minS = Infinity;
+      let minB = 0;
+      let sum = 0;
+      let finite = 0;
+      for (let b = 0; b < B; b++) {
+        const c = costs[b]!;
+        if (!Number.isFinite(c)) continue;
+        if (c < minS) {
+          minS = c;
+          minB = b;
+        }
+        sum += c;
+        finite++;
+      }
+      if (finite === 0) break;
+      if (minS < bestCost) {
+        bestCost = minS;
+        readSample(this.buf.actions, T, A, B, minB, best);
+      }
+      const spread = Math.max(1e-9, sum / finite - minS);
+      const lambda = Math.max(1e-9, temperature) * spread;
+      let wSum = 0;
+      for (let b = 0; b < B; b++) {
+        const c = costs[b]!;
+        const w = Number.isFinite(c) ? Math.exp(-(c - minS) / lambda) : 0;
+        weights[b] = w;
+        wSum += w;
+      }
+      // weighted average of the (clamped) samples, expressed as an update of the nominal
+      update.fill(0);
+      const acts = this.buf.actions;
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < B; b++) {
+          const w = weights[b]! / wSum;
+          if (w < 1e-12) continue;
+          const o = (t * B + b) * A;
+          for (let j = 0; j < A; j++) update[t * A + j]! += w * (acts[o + j]! - nominal[t * A + j]!);
+        }
+      }
+      for (let t = 0; t < T; t++) {
+        for (let j = 0; j < A; j++) {
+          const i = t * A + j;
+          const u = t > 0 ? (1 - smoothing) * update[i]! + smoothing * update[i - A]! : update[i]!;
+          nominal[i] = clampInto(nominal[i]! + u, lo[j]!, hi[j]!);
+        }
+      }
+      it++;
+      if (budget.timeMs > 0 && performance.now() - startMs >= budget.timeMs) break;
+    }
+    return chooseBest(problem, [nominal, best], this.finalBuf, { iterations: it, startMs, rollouts });
+  }
+}
