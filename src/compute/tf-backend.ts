@@ -26,28 +26,6 @@ const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] a
 // A variable specifier keeps TypeScript from resolving optional packages that are not installed.
 const defaultLoaders: TfBackendLoaders = { importModule: (specifier: string) => import(specifier) };
 
-let inFlight: Promise<TfBackendChoice> | undefined;
-let inFlightKey = '';
-
-/**
- * Selects and activates the first usable backend of `preference` (default: tensorflow, wasm, cpu).
- * Concurrent calls with the same preference share one selection. Never throws: when nothing in
- * `preference` works, `cpu` is used and the notice says so.
- */
-export function selectTfBackend(
-  preference: readonly TfBackendName[] = DEFAULT_TF_BACKENDS,
-  loaders: TfBackendLoaders = defaultLoaders,
-): Promise<TfBackendChoice> {
-  const key = preference.join(',');
-  if (inFlight !== undefined && inFlightKey === key && loaders === defaultLoaders) return inFlight;
-  const p = doSelect(preference, loaders);
-  if (loaders === defaultLoaders) {
-    inFlight = p;
-    inFlightKey = key;
-  }
-  return p;
-}
-
 /**
  * Silences tfjs's console banners (the cpu backend's "running in Node.js" advice, deprecation
  * notes): odra reports the backend choice itself, through the returned notice.
@@ -56,7 +34,15 @@ export function quietTfjs(): void {
   tf.env().set('PROD', true);
 }
 
-async function doSelect(preference: readonly TfBackendName[], loaders: TfBackendLoaders): Promise<TfBackendChoice> {
+/**
+ * Selects and activates the first usable backend of `preference` (default: tensorflow, wasm, cpu).
+ * The tfjs backend is process-wide: the last call decides. Never throws: when nothing in
+ * `preference` works, `cpu` is used and the notice says so.
+ */
+export async function selectTfBackend(
+  preference: readonly TfBackendName[] = DEFAULT_TF_BACKENDS,
+  loaders: TfBackendLoaders = defaultLoaders,
+): Promise<TfBackendChoice> {
   quietTfjs();
   const skipped: string[] = [];
   for (const name of preference) {
@@ -76,17 +62,20 @@ async function doSelect(preference: readonly TfBackendName[], loaders: TfBackend
 async function tryBackend(name: TfBackendName, loaders: TfBackendLoaders): Promise<string | undefined> {
   try {
     if (name === 'tensorflow') {
-      const missing: string[] = [];
+      const notInstalled: string[] = [];
+      const broken: string[] = [];
       for (const pkg of NATIVE_PACKAGES) {
         try {
           await loaders.importModule(pkg);
-          if (tf.findBackend('tensorflow') !== null && (await tf.setBackend('tensorflow'))) return undefined;
-          missing.push(`${pkg} loaded but did not register 'tensorflow'`);
         } catch {
-          missing.push(pkg);
+          notInstalled.push(pkg);
+          continue;
         }
+        if (tf.findBackendFactory('tensorflow') !== null && (await tf.setBackend('tensorflow'))) return undefined;
+        broken.push(`${pkg} loaded but did not register 'tensorflow'`);
       }
-      return `not installed (${missing.join(', ')}); add @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node for native speed`;
+      const parts = [...(notInstalled.length > 0 ? [`not installed (${notInstalled.join(', ')})`] : []), ...broken];
+      return `${parts.join('; ')}; add @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node for native speed`;
     }
     if (name === 'wasm') {
       if (tf.findBackendFactory('wasm') === null) await loaders.importModule('@tensorflow/tfjs-backend-wasm');

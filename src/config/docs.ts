@@ -5,13 +5,18 @@ import type { ParamInfo, ParamValue } from './param.ts';
 export const PARAMETERS_DOC_PATH = 'docs/parameters.md';
 export const REGENERATE_COMMAND = 'npm run docs:params';
 
+const COLUMNS = ['name', 'type', 'default', 'range', 'units', 'live', 'description'];
+
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
 function formatValue(v: ParamValue): string {
   if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${(v as readonly (string | number | boolean)[]).map((x) => (typeof x === 'string' ? JSON.stringify(x) : String(x))).join(', ')}]`;
+  if (Array.isArray(v)) {
+    const items = v as readonly (string | number | boolean)[];
+    return `[${items.map((x) => (typeof x === 'string' ? JSON.stringify(x) : String(x))).join(', ')}]`;
+  }
   return String(v);
 }
 
@@ -66,7 +71,7 @@ export function renderParametersMarkdown(params: readonly ParamInfo[] = listPara
     const p = params[i]!;
     const group = groupOf(p);
     if (group !== groupOf(params[i - 1])) {
-      lines.push(`## ${group}`, '', '| name | type | default | range | units | live | description |', '|---|---|---|---|---|---|---|');
+      lines.push(`## ${group}`, '', `| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map(() => '---|').join('')}`);
     }
     lines.push(row(p));
     if (group !== groupOf(params[i + 1])) lines.push('');

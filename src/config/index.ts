@@ -22,9 +22,10 @@ export { deepFreeze, flattenConfig, getAt, unflatten } from './paths.ts';
 export type { DeepReadonly } from './paths.ts';
 export { ParameterType, parameterDescriptors, toParameterDescriptor } from './ros-descriptors.ts';
 export type { FloatingPointRange, IntegerRange, ParameterDescriptor } from './ros-descriptors.ts';
+export { crossFieldIssues } from './cross-field.ts';
+export type { CrossFieldIssue } from './cross-field.ts';
 export {
   configSchema,
-  crossFieldIssues,
   defaultConfig,
   parameterTreeSchema,
   ENCODER_KINDS,

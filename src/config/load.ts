@@ -9,7 +9,7 @@ import { ConfigError, problem } from './errors.ts';
 import type { ConfigProblem } from './errors.ts';
 import { isPlainObject } from './paths.ts';
 import type { OdraConfig } from './schema.ts';
-import { flattenTree, normalizeInput, unknownParameter, validateParameters } from './validate.ts';
+import { flattenTree, normalizeInput, notAValue, unknownParameter, validateParameters } from './validate.ts';
 import type { ValidationResult } from './validate.ts';
 
 export const DEFAULT_NODE_NAME = '/odra_agent';
@@ -70,14 +70,22 @@ function firstLine(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
 
-function yamlProblem(source: string, err: { message: string; linePos?: readonly { line: number; col: number }[] }): ConfigProblem {
+interface YamlErrorLike {
+  message: string;
+  linePos?: readonly { line: number; col: number }[];
+}
+
+function yamlProblem(source: string, err: YamlErrorLike): ConfigProblem {
   const pos = err.linePos?.[0];
   const where = pos ? `${source}:${pos.line}:${pos.col}` : source;
   return { path: where, message: `${where}: ${firstLine(err.message)}`, code: 'yaml_syntax' };
 }
 
 /** Parses one parameter file into its node sections; syntax errors name the file, line and column. */
-export function readParameterText(text: string, source: string): { sections: ParameterSection[]; problems: ConfigProblem[] } {
+export function readParameterText(
+  text: string,
+  source: string,
+): { sections: ParameterSection[]; problems: ConfigProblem[] } {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) return { sections: [], problems: doc.errors.map((e) => yamlProblem(source, e)) };
   const root: unknown = doc.toJS({ maxAliasCount: 100 });
@@ -95,7 +103,8 @@ export function readParameterText(text: string, source: string): { sections: Par
     }
     for (const key of Object.keys(body)) {
       if (key !== 'ros__parameters') {
-        problems.push(problem(`${source}: ${node}.${key}`, 'unexpected key; parameters go under ros__parameters', 'invalid_file'));
+        const detail = 'unexpected key; parameters go under ros__parameters';
+        problems.push(problem(`${source}: ${node}.${key}`, detail, 'invalid_file'));
       }
     }
     if ('ros__parameters' in body) sections.push({ node, parameters: body['ros__parameters'] ?? {}, source });
@@ -118,12 +127,16 @@ function coerceOverride(name: string, value: unknown): { value: unknown; problem
     return { value: parseYaml(value) as unknown };
   } catch (e) {
     const first = firstLine(e instanceof Error ? e.message : String(e));
-    return { value, problem: problem(name, `cannot read override ${JSON.stringify(value)} as YAML: ${first}`, 'invalid_override') };
+    const detail = `cannot read override ${JSON.stringify(value)} as YAML: ${first}`;
+    return { value, problem: problem(name, detail, 'invalid_override') };
   }
 }
 
 /** Merges parameter texts and overrides for one node and validates the result; never throws. */
-export function resolveConfig(texts: readonly ParameterText[], options: Omit<LoadConfigOptions, 'files' | 'texts'> = {}): ValidationResult {
+export function resolveConfig(
+  texts: readonly ParameterText[],
+  options: Omit<LoadConfigOptions, 'files' | 'texts'> = {},
+): ValidationResult {
   const nodeName = fullyQualifiedName(options.nodeName ?? DEFAULT_NODE_NAME);
   const values = new Map<string, unknown>();
   const origin = new Map<string, string>();
@@ -150,9 +163,7 @@ export function resolveConfig(texts: readonly ParameterText[], options: Omit<Loa
 
   for (const [name, raw] of Object.entries(options.overrides ?? {})) {
     if (!paramInfo(name)) {
-      const p = isGroupName(name)
-        ? problem(name, 'is a group of parameters, not a value', 'not_a_value')
-        : unknownParameter(name, false);
+      const p = isGroupName(name) ? notAValue(name) : unknownParameter(name, false);
       problems.push(note(p, 'override'));
       continue;
     }
@@ -184,7 +195,8 @@ export function loadConfig(options: LoadConfigOptions = {}): OdraConfig {
     try {
       texts.push({ text: readFileSync(file, 'utf8'), source: file });
     } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`;
+      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      const reason = missing ? 'file not found' : `cannot read: ${(e as Error).message}`;
       problems.push(problem(file, reason, 'file_not_found'));
     }
   }

@@ -74,7 +74,10 @@ function constraintsText(info: ParamInfo): string {
   return parts.join('; ');
 }
 
-/** ParameterDescriptor for one parameter: ranges for bounded scalars, ±Number.MAX_VALUE (or safe-integer bounds) for a missing side. */
+/**
+ * ParameterDescriptor for one parameter. Bounded scalars get a range; a missing side becomes
+ * ±Number.MAX_VALUE (doubles) or ±Number.MAX_SAFE_INTEGER (integers).
+ */
 export function toParameterDescriptor(info: ParamInfo): ParameterDescriptor {
   const bounded = info.min !== undefined || info.max !== undefined;
   const floatingPointRange: FloatingPointRange[] = [];

@@ -4,6 +4,7 @@
  * validation, the ROS parameter descriptors and docs/parameters.md are all derived from this file.
  */
 import { z } from 'zod';
+import { crossFieldIssues } from './cross-field.ts';
 import { param } from './param.ts';
 
 const LIVE = true;
@@ -87,7 +88,8 @@ const control = group({
   output: param(z.enum(['forward', 'trajectory']), {
     default: 'forward',
     description:
-      'forward: one Float64MultiArray per tick to a forward command controller; trajectory: the planned horizon as a JointTrajectory.',
+      'forward: one Float64MultiArray per tick to a forward command controller; ' +
+      'trajectory: the planned horizon as a JointTrajectory.',
     live: READ_ONLY,
   }),
   trajectory_points: param(z.number().int().min(1).max(128), {
@@ -102,7 +104,8 @@ const worldModel = group({
   kind: param(z.enum(WORLD_MODEL_KINDS), {
     default: 'kinematic',
     description:
-      'kinematic: joint integrator; learned: tfjs latent model trained by odra (differentiable); onnx: forward-only ONNX model.',
+      'kinematic: joint integrator; learned: tfjs latent model trained by odra (differentiable); ' +
+      'onnx: forward-only ONNX model.',
     live: READ_ONLY,
   }),
   model_dir: param(z.string(), {
@@ -314,7 +317,9 @@ const cost = group({
   smoothness: group(
     costTermShape('smoothness (action change per step)', { weight: 0.1, norm: 'quadratic', normParam: 0.1, units: 'rad/s' }),
   ),
-  effort: group(costTermShape('effort (action magnitude)', { weight: 0.01, norm: 'quadratic', normParam: 0.1, units: 'rad/s' })),
+  effort: group(
+    costTermShape('effort (action magnitude)', { weight: 0.01, norm: 'quadratic', normParam: 0.1, units: 'rad/s' }),
+  ),
   terminal: group({
     weight: param(z.number().min(0).max(1e6), {
       default: 5,
@@ -329,7 +334,8 @@ const keepOut = group({
   boxes: param(
     finiteNumbers().superRefine((v, ctx) => {
       if (v.length % 6 !== 0) {
-        ctx.addIssue({ code: 'custom', message: `must hold 6 numbers per box (min xyz, max xyz), got ${v.length}`, params: { code: 'invalid_length' } });
+        const message = `must hold 6 numbers per box (min xyz, max xyz), got ${v.length}`;
+        ctx.addIssue({ code: 'custom', message, params: { code: 'invalid_length' } });
         return;
       }
       for (let b = 0; b < v.length; b += 6) {
@@ -337,7 +343,8 @@ const keepOut = group({
           const lo = v[b + k]!;
           const hi = v[b + 3 + k]!;
           if (lo > hi) {
-            ctx.addIssue({ code: 'custom', message: `box ${b / 6}: min ${'xyz'[k]} (${lo}) must be ≤ max ${'xyz'[k]} (${hi})` });
+            const axis = 'xyz'[k];
+            ctx.addIssue({ code: 'custom', message: `box ${b / 6}: min ${axis} (${lo}) must be ≤ max ${axis} (${hi})` });
           }
         }
       }
@@ -353,7 +360,8 @@ const keepOut = group({
   spheres: param(
     finiteNumbers().superRefine((v, ctx) => {
       if (v.length % 4 !== 0) {
-        ctx.addIssue({ code: 'custom', message: `must hold 4 numbers per sphere (centre xyz, radius), got ${v.length}`, params: { code: 'invalid_length' } });
+        const message = `must hold 4 numbers per sphere (centre xyz, radius), got ${v.length}`;
+        ctx.addIssue({ code: 'custom', message, params: { code: 'invalid_length' } });
         return;
       }
       for (let s = 0; s < v.length; s += 4) {
@@ -537,12 +545,15 @@ const goal = group({
   orientation: param(
     finiteNumbers().superRefine((v, ctx) => {
       if (v.length !== 0 && v.length !== 4) {
-        ctx.addIssue({ code: 'custom', message: `must be empty or hold 4 numbers (x y z w), got ${v.length}`, params: { code: 'invalid_length' } });
+        const message = `must be empty or hold 4 numbers (x y z w), got ${v.length}`;
+        ctx.addIssue({ code: 'custom', message, params: { code: 'invalid_length' } });
         return;
       }
       if (v.length === 4) {
         const n = Math.hypot(v[0]!, v[1]!, v[2]!, v[3]!);
-        if (Math.abs(n - 1) > 0.01) ctx.addIssue({ code: 'custom', message: `must be a unit quaternion, got norm ${n.toPrecision(4)}` });
+        if (Math.abs(n - 1) > 0.01) {
+          ctx.addIssue({ code: 'custom', message: `must be a unit quaternion, got norm ${n.toPrecision(4)}` });
+        }
       }
     }),
     {
@@ -572,97 +583,11 @@ export const parameterTreeSchema = z.strictObject({
   goal,
 });
 
-export interface CrossFieldIssue {
-  /** Dotted name of the parameter the rule reports against. */
-  path: string;
-  /** Without the path: `must be ≤ planner.samples (256), got 300`. */
-  message: string;
-}
-
-function finite(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-function pick(tree: unknown, name: string): unknown {
-  let node = tree;
-  for (const key of name.split('.')) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
-
-/**
- * Rules that involve more than one parameter, on a tree that may hold invalid values: each value is
- * checked for its type before use, so the rules can run alongside the per-field checks.
- */
-export function crossFieldIssues(tree: unknown): CrossFieldIssue[] {
-  const out: CrossFieldIssue[] = [];
-  const num = (name: string): number | undefined => finite(pick(tree, name));
-  const add = (path: string, message: string): void => {
-    out.push({ path, message });
-  };
-
-  const elites = num('planner.cem.elites');
-  const samples = num('planner.samples');
-  if (elites !== undefined && samples !== undefined && elites > samples) {
-    add('planner.cem.elites', `must be ≤ planner.samples (${samples}), got ${elites}`);
-  }
-  const stdMin = num('planner.cem.std_min');
-  const stdInit = num('planner.cem.std_init');
-  if (stdMin !== undefined && stdInit !== undefined && stdMin > stdInit) {
-    add('planner.cem.std_min', `must be ≤ planner.cem.std_init (${stdInit}), got ${stdMin}`);
-  }
-  const budgetMs = num('planner.time_budget_ms');
-  const rateHz = num('control.rate_hz');
-  if (budgetMs !== undefined && rateHz !== undefined && rateHz > 0 && budgetMs > 1000 / rateHz) {
-    const periodMs = Number((1000 / rateHz).toPrecision(6));
-    add('planner.time_budget_ms', `must be ≤ the control period (${periodMs} ms at ${rateHz} Hz), got ${budgetMs}`);
-  }
-
-  const terms = pick(tree, 'cost');
-  if (typeof terms === 'object' && terms !== null) {
-    for (const term of Object.keys(terms)) {
-      const norm = pick(tree, `cost.${term}.norm`);
-      if (norm !== 'smooth_abs' && norm !== 'log_barrier') continue;
-      const np = num(`cost.${term}.norm_param`);
-      if (np !== undefined && np <= 0) add(`cost.${term}.norm_param`, `must be > 0 when norm is ${norm}, got ${np}`);
-    }
-  }
-
-  const wmKind = pick(tree, 'world_model.kind');
-  if ((wmKind === 'learned' || wmKind === 'onnx') && pick(tree, 'world_model.model_dir') === '') {
-    add('world_model.model_dir', `must be set when world_model.kind is ${wmKind}`);
-  }
-  const encoder = pick(tree, 'perception.encoder');
-  if ((encoder === 'onnx' || encoder === 'tfjs') && pick(tree, 'perception.model_path') === '') {
-    add('perception.model_path', `must be set when perception.encoder is ${encoder}`);
-  }
-  const perceptionAge = num('safety.perception_max_age_s');
-  if (encoder === 'none' && perceptionAge !== undefined && perceptionAge > 0) {
-    add('safety.perception_max_age_s', `must be 0 when perception.encoder is none, got ${perceptionAge}`);
-  }
-
-  const window = num('memory.context_window');
-  const capacity = num('memory.capacity');
-  if (window !== undefined && capacity !== undefined && window > capacity) {
-    add('memory.context_window', `must be ≤ memory.capacity (${capacity}), got ${window}`);
-  }
-
-  const goalJoints = pick(tree, 'goal.joints');
-  const joints = pick(tree, 'robot.joints');
-  if (Array.isArray(goalJoints) && Array.isArray(joints) && goalJoints.length > 0 && joints.length > 0) {
-    if (goalJoints.length !== joints.length) {
-      add('goal.joints', `must hold one value per robot.joints entry (${joints.length}), got ${goalJoints.length}`);
-    }
-  }
-  return out;
-}
-
 /** The whole parameter tree with its cross-field rules (which zod runs only when the fields parsed). */
 export const configSchema = parameterTreeSchema.superRefine((cfg, ctx) => {
   for (const issue of crossFieldIssues(cfg)) {
-    ctx.addIssue({ code: 'custom', path: issue.path.split('.'), message: issue.message, params: { code: 'cross_field' } });
+    const path = issue.path.split('.');
+    ctx.addIssue({ code: 'custom', path, message: issue.message, params: { code: 'cross_field' } });
   }
 });
 

@@ -8,7 +8,8 @@ import { problem } from './errors.ts';
 import type { ConfigProblem, ProblemCode } from './errors.ts';
 import type { ParamType } from './param.ts';
 import { flattenConfig, getAt, isPlainObject, unflatten } from './paths.ts';
-import { crossFieldIssues, defaultConfig, parameterTreeSchema } from './schema.ts';
+import { crossFieldIssues } from './cross-field.ts';
+import { defaultConfig, parameterTreeSchema } from './schema.ts';
 import type { OdraConfig } from './schema.ts';
 import { suggestName } from './suggest.ts';
 
@@ -20,7 +21,9 @@ export type ValidationResult = { ok: true; config: OdraConfig } | { ok: false; p
  */
 export function normalizeInput(v: unknown): unknown {
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v;
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<unknown>, normalizeInput);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+    return Array.from(v as unknown as ArrayLike<unknown>, normalizeInput);
+  }
   if (Array.isArray(v) && v.some((x) => typeof x === 'bigint')) return v.map(normalizeInput);
   return v;
 }
@@ -52,7 +55,7 @@ export function flattenTree(tree: unknown, into: Map<string, unknown>, prefix = 
   return problems;
 }
 
-function notAValue(name: string): ConfigProblem {
+export function notAValue(name: string): ConfigProblem {
   const example = parameterNames().find((n) => n.startsWith(`${name}.`));
   return problem(name, `is a group of parameters (such as ${example}), not a value`, 'not_a_value');
 }
@@ -137,7 +140,8 @@ function issueProblems(issue: z.core.$ZodIssue, tree: unknown): ConfigProblem[] 
 
   switch (issue.code) {
     case 'invalid_type': {
-      let word = info ? (element ? (ELEMENT_WORDS[info.type] ?? TYPE_WORDS[info.type]) : TYPE_WORDS[info.type]) : issue.expected;
+      let word: string = issue.expected;
+      if (info) word = element ? (ELEMENT_WORDS[info.type] ?? TYPE_WORDS[info.type]) : TYPE_WORDS[info.type];
       if (issue.expected === 'int') word = 'an integer';
       if (issue.expected === 'number' && typeof value === 'number') word = 'a finite number';
       return at(`must be ${word}, got ${show(value)}`, 'invalid_type');

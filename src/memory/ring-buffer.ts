@@ -207,10 +207,12 @@ export class RingBuffer {
 
   /**
    * The last `k` samples, oldest first (see `SampleWindow`). With `out`, fills it and allocates
-   * nothing; `out.k` then bounds the rows and `k` is ignored beyond it.
+   * nothing; `out.k` then bounds the rows and `k` is ignored beyond it. A window of another
+   * dimension is a wiring bug and throws.
    */
   window(k: number, out?: SampleWindow): SampleWindow {
     const w = out ?? createSampleWindow(k, this.dim);
+    if (w.dim !== this.dim) throw new RangeError(`RingBuffer.window: window dim ${w.dim} ≠ buffer dim ${this.dim}`);
     const rows = Math.max(0, Math.min(Math.floor(k), w.k));
     const count = Math.min(rows, this.length);
     const first = this.length - count;

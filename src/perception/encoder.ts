@@ -90,12 +90,14 @@ export function matchModelInput(
   hints: PreprocessConfig,
   defaultLayout: Layout,
   path: string,
+  /** The model's shape as it names it (symbolic dims kept), for messages. */
+  display: readonly (ModelDim | string)[] = modelShape,
 ): { spec: PreprocessSpec | undefined; issues: ConfigIssue[] } {
-  const shown = formatShape(modelShape);
+  const shown = formatShape(display);
   if (modelShape.length !== 4) {
     return {
       spec: undefined,
-      issues: [{ path, message: `${file}: input '${inputName}' has shape ${shown} (rank ${modelShape.length}); expected rank 4 [N, C, H, W] or [N, H, W, C]` }],
+      issues: [{ path, message: `${file}: input '${inputName}' expected rank 4 [N, C, H, W] or [N, H, W, C], actual ${shown} (rank ${modelShape.length})` }],
     };
   }
   const layout = config.layout ?? hints.layout ?? guessLayout(modelShape, defaultLayout);
@@ -110,7 +112,7 @@ export function matchModelInput(
   const produced = ['N', ...sampleShape(spec)];
   const mismatch = (what: string, model: ModelDim | undefined, ours: number): ConfigIssue => ({
     path,
-    message: `${file}: input '${inputName}' has shape ${shown} but preprocessing produces ${formatShape(produced)} (${spec.layout}): ${what} ${String(model)} != ${ours}`,
+    message: `${file}: input '${inputName}' expected ${formatShape(produced)} (${spec.layout}, from preprocessing), actual ${shown}: ${what} ${String(model)} != ${ours}`,
   });
   const issues: ConfigIssue[] = [];
   if (typeof c === 'number' && c !== spec.channels) issues.push(mismatch('channels', c, spec.channels));

@@ -181,12 +181,14 @@ export async function configureOnnxEncoder(config: EncoderConfig, preprocess: Pr
 
   const meta = session.inputMetadata[session.inputNames.indexOf(inputName)];
   let modelShape: ModelDim[] = [];
+  let display: (number | string)[] = [];
   if (meta === undefined || !meta.isTensor || meta.type !== 'float32') {
     issues.push({ path, message: `${file}: input '${inputName}' is not a float32 tensor` });
   } else {
     modelShape = meta.shape.map((d) => (typeof d === 'number' && d > 0 ? d : null));
+    display = meta.shape.map((d) => (typeof d === 'number' && d > 0 ? d : typeof d === 'string' && d !== '' ? d : '?'));
   }
-  const matched = issues.length > 0 ? { spec: undefined, issues: [] } : matchModelInput(file, inputName, modelShape, preprocess, hints, 'nchw', path);
+  const matched = issues.length > 0 ? { spec: undefined, issues: [] } : matchModelInput(file, inputName, modelShape, preprocess, hints, 'nchw', path, display);
   issues.push(...matched.issues);
   const spec = matched.spec;
   if (issues.length > 0 || spec === undefined) {

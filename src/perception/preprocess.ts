@@ -26,9 +26,9 @@ export interface PreprocessConfig {
   channelOrder?: ChannelOrder;
   /** Multiplies values in [0, 1] (depth: metres) before mean/std; 255 for models trained on 0..255. Default 1. */
   scale?: number;
-  /** Per channel, subtracted after scaling. Default 0. One value is used for every channel. */
+  /** Per channel in the encoder's channel order (B first for 'bgr'), subtracted after scaling. Default 0. One value: every channel. */
   mean?: readonly number[];
-  /** Per channel, divides after the mean. Default 1. One value is used for every channel. */
+  /** Per channel in the encoder's channel order, divides after the mean. Default 1. One value: every channel. */
   std?: readonly number[];
   /** Memory layout of the batch. Default: what the model says, else 'nchw' for ONNX, 'nhwc' for tfjs. */
   layout?: Layout;
@@ -163,6 +163,12 @@ export function buildAxisTable(srcLen: number, resLen: number, outLen: number, o
   return { start, idx: Int32Array.from(idx), wt: Float64Array.from(wt) };
 }
 
+/** Python's round(): half to even. torchvision's CenterCrop offsets use it, so crops match. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 const LUMA_R = 0.299;
 const LUMA_G = 0.587;
 const LUMA_B = 0.114;
@@ -208,8 +214,8 @@ export class Preprocessor {
     if (srcW === this.srcW && srcH === this.srcH && srcC === this.srcC) return;
     const { width, height } = this.spec;
     const [rw, rh] = this.resizedSize(srcW, srcH);
-    this.xt = buildAxisTable(srcW, rw, width, Math.round((rw - width) / 2));
-    this.yt = buildAxisTable(srcH, rh, height, Math.round((rh - height) / 2));
+    this.xt = buildAxisTable(srcW, rw, width, roundHalfEven((rw - width) / 2));
+    this.yt = buildAxisTable(srcH, rh, height, roundHalfEven((rh - height) / 2));
     if (this.rows.length < srcH * width * srcC) this.rows = new Float64Array(srcH * width * srcC);
     if (this.acc.length < width * srcC) this.acc = new Float64Array(width * srcC);
     this.srcW = srcW;

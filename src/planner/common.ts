@@ -39,6 +39,15 @@ export function readStates(batch: Float64Array, T: number, D: number, B: number,
   for (let t = 0; t <= T; t++) out.set(batch.subarray((t * B + b) * D, (t * B + b + 1) * D), t * D);
 }
 
+/**
+ * Noise scale of sample b: samples cycle through 1, 1/4 and 1/16 of the configured std, so one batch both
+ * explores and fine-tunes (a single isotropic std cannot do both in a T·A-dimensional action space).
+ */
+export function sampleScale(b: number): number {
+  const k = b % 3;
+  return k === 0 ? 1 : k === 1 ? 0.25 : 0.0625;
+}
+
 /** Indices of the k smallest costs (partial selection; ties broken by index). */
 export function smallestK(costs: Float64Array, n: number, k: number, idx: Int32Array): Int32Array {
   for (let i = 0; i < n; i++) idx[i] = i;

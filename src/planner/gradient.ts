@@ -51,7 +51,8 @@ export class GradientPlanner implements Planner {
       }
       inits.push(seq);
     }
-    const out = await this.optimize(problem, inits, budget.iterations, budget.timeMs, startMs);
+    const steps = this.settings.gradient.steps > 0 ? this.settings.gradient.steps : budget.iterations;
+    const out = await this.optimize(problem, inits, steps, budget.timeMs, startMs);
     return chooseBest(problem, [out.best, ...out.finals], this.finalBuf, { iterations: out.iterations, startMs, rollouts: out.rollouts });
   }
 
@@ -106,6 +107,8 @@ export class GradientPlanner implements Planner {
       }
       await model.rolloutVjp!(acts, T, B, this.buf.states, gStates, gModel);
       it++;
+      // linear decay to 10 % over the step budget: big moves first, fine adjustment last
+      const lrIt = lr * (1 - (0.9 * (it - 1)) / maxIt);
       const c1 = 1 - Math.pow(BETA1, it);
       const c2 = 1 - Math.pow(BETA2, it);
       for (let i = 0; i < n; i++) {
@@ -116,7 +119,7 @@ export class GradientPlanner implements Planner {
         m[i] = mi;
         v[i] = vi;
         const j = i % A;
-        acts[i] = clampInto(acts[i]! - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + EPS), lo[j]!, hi[j]!);
+        acts[i] = clampInto(acts[i]! - (lrIt * (mi / c1)) / (Math.sqrt(vi / c2) + EPS), lo[j]!, hi[j]!);
       }
       if (timeMs > 0 && performance.now() - startMs >= timeMs) break;
     }

@@ -5,7 +5,7 @@
  * (λ = temperature · (mean S − min S)), so one setting works across cost scales. Sample 0 is the
  * noise-free nominal.
  */
-import { BatchBuffers, chooseBest, clampInto, NoiseSource, readSample, rolloutAndCost, writeSample } from './common.ts';
+import { BatchBuffers, chooseBest, clampInto, NoiseSource, readSample, rolloutAndCost, sampleScale, writeSample } from './common.ts';
 import type { PlanBudget, PlanProblem, PlanResult, Planner, PlannerSettings } from './planner.ts';
 
 export class MppiPlanner implements Planner {
@@ -60,7 +60,8 @@ export class MppiPlanner implements Planner {
       writeSample(nominal, T, A, B, 0, this.buf.actions, lo, hi);
       for (let b = 1; b < B; b++) {
         this.noise.fill(eps, n);
-        for (let i = 0; i < n; i++) seq[i] = nominal[i]! + noiseStd * eps[i]!;
+        const std = noiseStd * sampleScale(b);
+        for (let i = 0; i < n; i++) seq[i] = nominal[i]! + std * eps[i]!;
         writeSample(seq, T, A, B, b, this.buf.actions, lo, hi);
       }
       const costs = await rolloutAndCost(problem, this.buf, B);

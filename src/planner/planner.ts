@@ -39,7 +39,8 @@ export interface PlannerSettings {
   seed: number;
   cem: { elites: number; momentum: number; stdInit: number; stdMin: number };
   mppi: { temperature: number; noiseStd: number; smoothing: number };
-  gradient: { restarts: number; learningRate: number; noiseStd: number };
+  /** steps: Adam steps per plan (0 = use the budget's iterations) */
+  gradient: { restarts: number; steps: number; learningRate: number; noiseStd: number };
   hybrid: { gradientSteps: number };
 }
 
@@ -48,7 +49,7 @@ export const DEFAULT_PLANNER_SETTINGS: PlannerSettings = {
   seed: 1,
   cem: { elites: 8, momentum: 0.1, stdInit: 0.5, stdMin: 0.02 },
   mppi: { temperature: 0.1, noiseStd: 0.4, smoothing: 0.2 },
-  gradient: { restarts: 4, learningRate: 0.08, noiseStd: 0.3 },
+  gradient: { restarts: 4, steps: 16, learningRate: 0.08, noiseStd: 0.3 },
   hybrid: { gradientSteps: 4 },
 };
 

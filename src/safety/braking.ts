@@ -21,7 +21,11 @@ export function brakingSpeed(distance: number, maxAcc: number, dtS: number): num
   if (maxAcc === Infinity) return distance / dtS;
   const e = distance - (maxAcc * dtS * dtS) / 8;
   if (!(e > 0)) return 0;
-  // rationalized form of sqrt(A²dt²/4 + 2Ae) − A·dt/2, divided through by A: no cancellation, no overflow
-  const root = Math.hypot(dtS / 2, (Math.SQRT2 * Math.sqrt(e)) / Math.sqrt(maxAcc));
+  // rationalized form of sqrt(A²dt²/4 + 2Ae) − A·dt/2, divided through by A: no cancellation
+  const half = dtS / 2;
+  const twoEOverA = (2 * e) / maxAcc;
+  if (twoEOverA < Infinity && half < 1e150) return e / (0.5 * Math.sqrt(half * half + twoEOverA) + dtS / 4);
+  // absurd magnitudes: the same value without overflow (Math.hypot is slow, so only here)
+  const root = Math.hypot(half, (Math.SQRT2 * Math.sqrt(e)) / Math.sqrt(maxAcc));
   return e / (0.5 * root + dtS / 4);
 }

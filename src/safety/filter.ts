@@ -22,7 +22,10 @@
  *      limits were tightened). Following its own commands, a robot never needs this (see braking.ts).
  *    - The jerk limit yields when honouring it would push the command past the request (a planner that stops
  *      accelerating abruptly gets that jerk) and after a hold (the rate history restarts from rest).
- * 5. A last guard: a non-finite output (unreachable by construction) turns the tick into a hold.
+ * 5. Position interface: the target is always inside the limits; if they were tightened past the previous
+ *    output, it jumps inside (that one step may exceed the rate limits).
+ * 6. A last guard: a non-finite output (possible only with absurd limits, e.g. maxVel 1e308 on a continuous
+ *    joint) turns the tick into a hold.
  *
  * Never throws at runtime; allocates nothing on a tick where nothing is limited. Not configurable away.
  */
@@ -43,6 +46,16 @@ import { freshness, stampAgeS } from './watchdog.ts';
 const NO_INTERVENTIONS: readonly Intervention[] = Object.freeze([]);
 const KIND_INDEX = Object.fromEntries(INTERVENTION_KINDS.map((k, i) => [k, i])) as Record<InterventionKind, number>;
 const MAX = Number.MAX_VALUE;
+/** What a hold reads when the real input cannot be trusted to be read at all. */
+const NO_INPUT: SafetyInput = Object.freeze({
+  requested: new Float64Array(0),
+  measuredPosition: new Float64Array(0),
+  measuredVelocity: null,
+  dtS: NaN,
+  nowS: NaN,
+  jointStateStampS: null,
+  perceptionStampS: null,
+});
 
 /** Keeps stored rates finite so that later sums never form Inf − Inf. */
 function finiteOrClamped(x: number): number {
@@ -51,6 +64,17 @@ function finiteOrClamped(x: number): number {
 
 function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
+}
+
+/** The filter keeps its own copy: a caller mutating its arrays cannot loosen the limits behind its back. */
+function copyLimits(l: SafetyLimits): SafetyLimits {
+  return {
+    lower: Float64Array.from(l.lower),
+    upper: Float64Array.from(l.upper),
+    maxVel: Float64Array.from(l.maxVel),
+    maxAcc: Float64Array.from(l.maxAcc),
+    maxJerk: l.maxJerk === null ? null : Float64Array.from(l.maxJerk),
+  };
 }
 
 interface MutableResult {
@@ -99,8 +123,8 @@ export class SafetyFilter {
     this.jointNames = Object.freeze([...jointNames]);
     const n = jointNames.length;
     this.dof = n;
-    this.lim = limits;
-    this.cfg = { ...cfg };
+    this.lim = copyLimits(limits);
+    this.cfg = Object.freeze({ ...cfg });
     this.cmd = new Float64Array(n);
     this.prevCmd = new Float64Array(n);
     this.prevVel = new Float64Array(n);
@@ -124,8 +148,9 @@ export class SafetyFilter {
     return this.cfg;
   }
 
-  get limits(): Readonly<SafetyLimits> {
-    return this.lim;
+  /** A copy of the limits in force. */
+  get limits(): SafetyLimits {
+    return copyLimits(this.lim);
   }
 
   /** Latches the e-stop: every tick holds until reset(). */
@@ -153,8 +178,8 @@ export class SafetyFilter {
     const problems = [...validateSafetyConfig(cfg), ...(limits ? validateSafetyLimits(this.jointNames, limits) : [])];
     if (problems.length > 0) throw new SafetyConfigError(problems);
     if (cfg.commandInterface !== this.cfg.commandInterface) this.forgetPrevious();
-    this.cfg = { ...cfg };
-    if (limits) this.lim = limits;
+    this.cfg = Object.freeze({ ...cfg });
+    if (limits) this.lim = copyLimits(limits);
   }
 
   /** Interventions counted by kind since construction. */
@@ -166,13 +191,26 @@ export class SafetyFilter {
 
   /** One tick. The result object and its command buffer are reused: copy to keep. Never throws. */
   filter(input: SafetyInput): SafetyResult {
+    this.pending = null;
+    try {
+      return this.tick(input);
+    } catch {
+      // only a caller breaking the types gets here (e.g. a missing array): hold without reading the input
+      this.report('invalid_input', -1, NaN, 0);
+      this.holdTick(NO_INPUT, 0, 0);
+      const res = this.result;
+      res.interventions = this.pending ?? NO_INTERVENTIONS;
+      return res;
+    }
+  }
+
+  private tick(input: SafetyInput): SafetyResult {
     const n = this.dof;
     const cfg = this.cfg;
     const requested = input.requested;
     const q = input.measuredPosition;
     const dtS = input.dtS;
     const nowS = input.nowS;
-    this.pending = null;
 
     let hold = false;
     if (this.latched) {

@@ -82,7 +82,8 @@ export type InterventionKind = (typeof INTERVENTION_KINDS)[number];
  * `non_finite` / `invalid_measurement`: `requested` is the offending value, `applied` the joint's hold command.
  * Whole-command events (`joint` null): `estop`: requested = seconds since the e-stop latched, applied = 0;
  * watchdogs: requested = age in s (Infinity when nothing was ever received), applied = the maximum age in s;
- * `invalid_input`: requested = the bad dtS or vector length, applied = 0 or the expected length.
+ * `invalid_input`: requested = the bad dtS or vector length (NaN when the input could not be read at all),
+ * applied = 0 or the expected length.
  */
 export interface Intervention {
   kind: InterventionKind;

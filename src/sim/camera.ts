@@ -52,11 +52,11 @@ export interface CameraOptions {
   fovYDeg?: number;
   /** default `camera_optical_frame` */
   frameId?: string;
-  /** direction the light travels, world frame (normalized here); default from above, front-left */
+  /** direction the light travels, world frame (normalized here); default from above the camera side */
   lightDir?: Vec3;
-  /** ambient share of the light, 0..1; default 0.35 */
+  /** ambient share of the light, 0..1; default 0.4 */
   ambient?: number;
-  /** directional share of the light, 0..1; default 0.65 */
+  /** directional share of the light, 0..1; default 0.6 */
   diffuse?: number;
   /** RGB 0..255 where no geom is hit; default a pale grey-blue */
   background?: [number, number, number];
@@ -78,6 +78,19 @@ export function stampFromSeconds(timeS: number): { sec: number; nanosec: number 
 }
 
 const EPS = 1e-9;
+/** Light from above, behind the camera's side of the demo scene (direction of travel, world). */
+const DEFAULT_LIGHT_DIR: Vec3 = [-0.2, -0.5, -1];
+
+// Scratch layout: numbers shared between the casting methods live in one Float64Array, because
+// passing or returning doubles through non-inlined calls boxes them (a heap allocation each).
+const OX = 0; // ray origin, world (3)
+const DX = 3; // ray direction, world (3)
+const LX = 6; // ray origin, geom frame (3)
+const EX = 9; // ray direction, geom frame (3)
+const TMIN = 12;
+const TBEST = 13; // nearest hit so far (the far limit for the next test)
+const NX = 14; // geom-frame normal of the nearest hit (3)
+const SCRATCH = 17;
 
 export class CameraRenderer {
   readonly width: number;
@@ -97,54 +110,58 @@ export class CameraRenderer {
   private readonly nearM: number;
   /** [h·w, 3] unit ray directions in the optical frame */
   private readonly rays: Float64Array;
-  /** world ray directions for the current frame */
-  private readonly worldRays: Float64Array;
-  // per-geom frame data for the current frame (sized by capacity, grown as needed)
+  private readonly w = new Float64Array(SCRATCH);
+  // the geoms of the frame being rendered
+  private gType: Int32Array = new Int32Array(0);
+  private gSize: Float64Array = new Float64Array(0);
+  // per active geom, for the current frame (grown as needed)
   private capacity = 0;
   private idx = new Int32Array(0);
+  /** [k, 9] inverse (transposed) rotation */
   private inv = new Float64Array(0);
+  /** [k, 6] camera origin in the geom frame, then the geom centre in the world */
   private org = new Float64Array(0);
+  /** [k] bounding radius (∞ for unbounded planes) */
   private bound = new Float64Array(0);
   private active = 0;
-  // the nearest hit of the last cast: distance, geom slot and local normal
-  private hitT = 0;
-  private hitSlot = -1;
-  private nlx = 0;
-  private nly = 0;
-  private nlz = 0;
 
   constructor(opts: CameraOptions = {}) {
     const problems: string[] = [];
     this.width = opts.width ?? 64;
     this.height = opts.height ?? 64;
     this.fovYDeg = opts.fovYDeg ?? 60;
-    if (!Number.isInteger(this.width) || this.width < 1 || this.width > 4096) problems.push(`width: must be an integer in [1, 4096], got ${this.width}`);
-    if (!Number.isInteger(this.height) || this.height < 1 || this.height > 4096) problems.push(`height: must be an integer in [1, 4096], got ${this.height}`);
+    if (!Number.isInteger(this.width) || this.width < 1 || this.width > 4096) {
+      problems.push(`width: must be an integer in [1, 4096], got ${this.width}`);
+    }
+    if (!Number.isInteger(this.height) || this.height < 1 || this.height > 4096) {
+      problems.push(`height: must be an integer in [1, 4096], got ${this.height}`);
+    }
     if (!(this.fovYDeg > 1 && this.fovYDeg < 179)) problems.push(`fovYDeg: must be in (1, 179), got ${this.fovYDeg}`);
-    const ambient = opts.ambient ?? 0.35;
-    const diffuse = opts.diffuse ?? 0.65;
+    const ambient = opts.ambient ?? 0.4;
+    const diffuse = opts.diffuse ?? 0.6;
     if (!(ambient >= 0 && ambient <= 1)) problems.push(`ambient: must be in [0, 1], got ${ambient}`);
     if (!(diffuse >= 0 && diffuse <= 1)) problems.push(`diffuse: must be in [0, 1], got ${diffuse}`);
-    const l = opts.lightDir ?? [0.3, 0.4, -1];
+    const l = opts.lightDir ?? DEFAULT_LIGHT_DIR;
     const ll = Math.hypot(l[0], l[1], l[2]);
     if (!(ll > 0) || !Number.isFinite(ll)) problems.push('lightDir: must be a finite non-zero vector');
+    const nearM = opts.nearM ?? 0.01;
+    if (!(nearM > 0)) problems.push(`nearM: must be > 0, got ${nearM}`);
     if (problems.length > 0) throw new RangeError(`invalid camera options:\n  ${problems.join('\n  ')}`);
     this.frameId = opts.frameId ?? 'camera_optical_frame';
-    // towards the light
+    // stored pointing towards the light
     this.light = Float64Array.of(-l[0] / ll, -l[1] / ll, -l[2] / ll);
     this.ambient = ambient;
     this.diffuse = diffuse;
     this.background = Uint8Array.from(opts.background ?? [196, 206, 218]);
     this.shadows = opts.shadows ?? true;
-    this.nearM = opts.nearM ?? 0.01;
-    // the image spans fovY between the outer edges of the first and last rows
+    this.nearM = nearM;
+    // fovY spans the outer edges of the first and last rows; pixel centres sit at integers (OpenCV)
     this.fy = this.height / 2 / Math.tan((this.fovYDeg * Math.PI) / 360);
     this.fx = this.fy;
     this.cx = (this.width - 1) / 2;
     this.cy = (this.height - 1) / 2;
     const n = this.width * this.height;
     this.rays = new Float64Array(n * 3);
-    this.worldRays = new Float64Array(n * 3);
     for (let v = 0; v < this.height; v++) {
       for (let u = 0; u < this.width; u++) {
         const x = (u - this.cx) / this.fx;
@@ -176,8 +193,8 @@ export class CameraRenderer {
   }
 
   /**
-   * Renders the rendered geoms of `geoms` seen from the optical frame at camPos (m) with rotation
-   * camMat (row-major; columns are the optical x right, y down, z forward axes in the world).
+   * Renders the `rendered` geoms seen from the optical frame at camPos (m) with rotation camMat
+   * (row-major; its columns are the optical x right, y down, z forward axes in the world).
    */
   render(geoms: GeomSet, camPos: ArrayLike<number>, camMat: ArrayLike<number>, timeS: number): ImageMessage {
     const data = new Uint8Array(this.width * this.height * 3);
@@ -197,6 +214,7 @@ export class CameraRenderer {
   renderInto(geoms: GeomSet, camPos: ArrayLike<number>, camMat: ArrayLike<number>, out: Uint8Array): void {
     const n = this.width * this.height;
     if (out.length < n * 3) throw new RangeError(`renderInto: out needs ${n * 3} bytes, got ${out.length}`);
+    const w = this.w;
     const ox = camPos[0]!;
     const oy = camPos[1]!;
     const oz = camPos[2]!;
@@ -205,40 +223,45 @@ export class CameraRenderer {
     const m3 = camMat[3]!, m4 = camMat[4]!, m5 = camMat[5]!;
     const m6 = camMat[6]!, m7 = camMat[7]!, m8 = camMat[8]!;
     const rays = this.rays;
-    const wr = this.worldRays;
-    for (let p = 0; p < n; p++) {
-      const k = p * 3;
-      const x = rays[k]!;
-      const y = rays[k + 1]!;
-      const z = rays[k + 2]!;
-      wr[k] = m0 * x + m1 * y + m2 * z;
-      wr[k + 1] = m3 * x + m4 * y + m5 * z;
-      wr[k + 2] = m6 * x + m7 * y + m8 * z;
-    }
     const bg = this.background;
+    const rgba = geoms.rgba;
+    const inv = this.inv;
     const lx = this.light[0]!;
     const ly = this.light[1]!;
     const lz = this.light[2]!;
     for (let p = 0; p < n; p++) {
       const k = p * 3;
-      const dx = wr[k]!;
-      const dy = wr[k + 1]!;
-      const dz = wr[k + 2]!;
-      if (!this.cast(geoms, ox, oy, oz, dx, dy, dz, this.nearM, Number.POSITIVE_INFINITY, -1, true)) {
+      const cxr = rays[k]!;
+      const cyr = rays[k + 1]!;
+      const czr = rays[k + 2]!;
+      const dx = m0 * cxr + m1 * cyr + m2 * czr;
+      const dy = m3 * cxr + m4 * cyr + m5 * czr;
+      const dz = m6 * cxr + m7 * cyr + m8 * czr;
+      w[OX] = ox;
+      w[OX + 1] = oy;
+      w[OX + 2] = oz;
+      w[DX] = dx;
+      w[DX + 1] = dy;
+      w[DX + 2] = dz;
+      w[TMIN] = this.nearM;
+      w[TBEST] = Number.POSITIVE_INFINITY;
+      const slot = this.cast(-1, true);
+      if (slot < 0) {
         out[k] = bg[0]!;
         out[k + 1] = bg[1]!;
         out[k + 2] = bg[2]!;
         continue;
       }
-      const slot = this.hitSlot;
-      const gi = this.idx[slot]!;
-      // world normal = R · local normal; R is the transpose of the stored inverse
-      const inv = this.inv;
+      const t = w[TBEST]!;
       const o9 = slot * 9;
-      let nx = inv[o9]! * this.nlx + inv[o9 + 3]! * this.nly + inv[o9 + 6]! * this.nlz;
-      let ny = inv[o9 + 1]! * this.nlx + inv[o9 + 4]! * this.nly + inv[o9 + 7]! * this.nlz;
-      let nz = inv[o9 + 2]! * this.nlx + inv[o9 + 5]! * this.nly + inv[o9 + 8]! * this.nlz;
-      // light the side facing the camera
+      const nlx = w[NX]!;
+      const nly = w[NX + 1]!;
+      const nlz = w[NX + 2]!;
+      // world normal = R · local normal, with R the transpose of the stored inverse
+      let nx = inv[o9]! * nlx + inv[o9 + 3]! * nly + inv[o9 + 6]! * nlz;
+      let ny = inv[o9 + 1]! * nlx + inv[o9 + 4]! * nly + inv[o9 + 7]! * nlz;
+      let nz = inv[o9 + 2]! * nlx + inv[o9 + 5]! * nly + inv[o9 + 8]! * nlz;
+      // shade the side that faces the camera
       if (nx * dx + ny * dy + nz * dz > 0) {
         nx = -nx;
         ny = -ny;
@@ -246,17 +269,22 @@ export class CameraRenderer {
       }
       let lambert = nx * lx + ny * ly + nz * lz;
       if (lambert > 0 && this.shadows) {
-        const t = this.hitT;
-        const hx = ox + t * dx + nx * 1e-6;
-        const hy = oy + t * dy + ny * 1e-6;
-        const hz = oz + t * dz + nz * 1e-6;
-        if (this.cast(geoms, hx, hy, hz, lx, ly, lz, 1e-6, Number.POSITIVE_INFINITY, slot, false)) lambert = 0;
+        // a shadow ray from just above the surface towards the light; any hit darkens
+        w[OX] = ox + t * dx + nx * 1e-6;
+        w[OX + 1] = oy + t * dy + ny * 1e-6;
+        w[OX + 2] = oz + t * dz + nz * 1e-6;
+        w[DX] = lx;
+        w[DX + 1] = ly;
+        w[DX + 2] = lz;
+        w[TMIN] = 1e-6;
+        w[TBEST] = Number.POSITIVE_INFINITY;
+        if (this.cast(slot, false) >= 0) lambert = 0;
       }
       const shade = this.ambient + this.diffuse * (lambert > 0 ? lambert : 0);
-      const c = gi * 4;
-      out[k] = toByte(geoms.rgba[c]! * shade);
-      out[k + 1] = toByte(geoms.rgba[c + 1]! * shade);
-      out[k + 2] = toByte(geoms.rgba[c + 2]! * shade);
+      const c = this.idx[slot]! * 4;
+      out[k] = toByte(rgba[c]! * shade);
+      out[k + 1] = toByte(rgba[c + 1]! * shade);
+      out[k + 2] = toByte(rgba[c + 2]! * shade);
     }
   }
 
@@ -269,6 +297,9 @@ export class CameraRenderer {
       this.org = new Float64Array(geoms.count * 6);
       this.bound = new Float64Array(geoms.count);
     }
+    this.gType = geoms.type;
+    this.gSize = geoms.size;
+    const inv = this.inv;
     let a = 0;
     for (let i = 0; i < geoms.count; i++) {
       if (geoms.rendered[i] !== 1) continue;
@@ -288,18 +319,15 @@ export class CameraRenderer {
       this.bound[a] = r;
       const o9 = a * 9;
       const g9 = i * 9;
-      // inverse rotation = transpose
       for (let rr = 0; rr < 3; rr++) {
-        for (let cc = 0; cc < 3; cc++) this.inv[o9 + rr * 3 + cc] = geoms.mat[g9 + cc * 3 + rr]!;
+        for (let cc = 0; cc < 3; cc++) inv[o9 + rr * 3 + cc] = geoms.mat[g9 + cc * 3 + rr]!;
       }
       const px = geoms.pos[i * 3]!;
       const py = geoms.pos[i * 3 + 1]!;
       const pz = geoms.pos[i * 3 + 2]!;
-      // camera origin in the geom frame, then the geom centre relative to the camera
       const wx = ox - px;
       const wy = oy - py;
       const wz = oz - pz;
-      const inv = this.inv;
       this.org[a * 6] = inv[o9]! * wx + inv[o9 + 1]! * wy + inv[o9 + 2]! * wz;
       this.org[a * 6 + 1] = inv[o9 + 3]! * wx + inv[o9 + 4]! * wy + inv[o9 + 5]! * wz;
       this.org[a * 6 + 2] = inv[o9 + 6]! * wx + inv[o9 + 7]! * wy + inv[o9 + 8]! * wz;
@@ -312,105 +340,117 @@ export class CameraRenderer {
   }
 
   /**
-   * Nearest hit along o + t·d with t in (tMin, tMax). `fromCamera` uses the camera origins cached by
-   * prepare(); otherwise (shadow rays) the origin is transformed per geom and any hit suffices.
-   * Returns whether something was hit; the hit is left in hitT / hitSlot / nl*.
+   * The nearest geom slot hit by the ray in the scratch (origin, direction, TMIN, TBEST as the far
+   * limit), or -1. Camera rays reuse the origins from prepare(); shadow rays (`anyHit`) stop at the
+   * first hit. The hit distance is left in TBEST and its geom-frame normal in NX.
    */
-  private cast(
-    geoms: GeomSet,
-    ox: number, oy: number, oz: number,
-    dx: number, dy: number, dz: number,
-    tMin: number, tMax: number,
-    skipSlot: number,
-    fromCamera: boolean,
-  ): boolean {
-    let best = tMax;
+  private cast(skipSlot: number, fromCamera: boolean): number {
+    const w = this.w;
+    const org = this.org;
+    const inv = this.inv;
+    const bound = this.bound;
+    const ox = w[OX]!;
+    const oy = w[OX + 1]!;
+    const oz = w[OX + 2]!;
+    const dx = w[DX]!;
+    const dy = w[DX + 1]!;
+    const dz = w[DX + 2]!;
+    const tMin = w[TMIN]!;
     let bestSlot = -1;
     for (let a = 0; a < this.active; a++) {
       if (a === skipSlot) continue;
       const o6 = a * 6;
-      // bounding-sphere rejection: distance from the centre to the ray line
-      const r = this.bound[a]!;
+      const r = bound[a]!;
       if (r !== Number.POSITIVE_INFINITY) {
-        const cx = this.org[o6 + 3]! - ox;
-        const cy = this.org[o6 + 4]! - oy;
-        const cz = this.org[o6 + 5]! - oz;
+        // bounding-sphere rejection: the ray line passes farther than r from the centre
+        const cx = org[o6 + 3]! - ox;
+        const cy = org[o6 + 4]! - oy;
+        const cz = org[o6 + 5]! - oz;
         const tc = cx * dx + cy * dy + cz * dz;
-        if (tc + r < tMin || tc - r > best) continue;
-        const d2 = cx * cx + cy * cy + cz * cz - tc * tc;
-        if (d2 > r * r) continue;
+        if (tc + r < tMin || tc - r > w[TBEST]!) continue;
+        if (cx * cx + cy * cy + cz * cz - tc * tc > r * r) continue;
       }
-      const inv = this.inv;
       const o9 = a * 9;
-      let lx: number, ly: number, lz: number;
       if (fromCamera) {
-        lx = this.org[o6]!;
-        ly = this.org[o6 + 1]!;
-        lz = this.org[o6 + 2]!;
+        w[LX] = org[o6]!;
+        w[LX + 1] = org[o6 + 1]!;
+        w[LX + 2] = org[o6 + 2]!;
       } else {
-        const wx = ox - this.org[o6 + 3]!;
-        const wy = oy - this.org[o6 + 4]!;
-        const wz = oz - this.org[o6 + 5]!;
-        lx = inv[o9]! * wx + inv[o9 + 1]! * wy + inv[o9 + 2]! * wz;
-        ly = inv[o9 + 3]! * wx + inv[o9 + 4]! * wy + inv[o9 + 5]! * wz;
-        lz = inv[o9 + 6]! * wx + inv[o9 + 7]! * wy + inv[o9 + 8]! * wz;
+        const wx = ox - org[o6 + 3]!;
+        const wy = oy - org[o6 + 4]!;
+        const wz = oz - org[o6 + 5]!;
+        w[LX] = inv[o9]! * wx + inv[o9 + 1]! * wy + inv[o9 + 2]! * wz;
+        w[LX + 1] = inv[o9 + 3]! * wx + inv[o9 + 4]! * wy + inv[o9 + 5]! * wz;
+        w[LX + 2] = inv[o9 + 6]! * wx + inv[o9 + 7]! * wy + inv[o9 + 8]! * wz;
       }
-      const ex = inv[o9]! * dx + inv[o9 + 1]! * dy + inv[o9 + 2]! * dz;
-      const ey = inv[o9 + 3]! * dx + inv[o9 + 4]! * dy + inv[o9 + 5]! * dz;
-      const ez = inv[o9 + 6]! * dx + inv[o9 + 7]! * dy + inv[o9 + 8]! * dz;
+      w[EX] = inv[o9]! * dx + inv[o9 + 1]! * dy + inv[o9 + 2]! * dz;
+      w[EX + 1] = inv[o9 + 3]! * dx + inv[o9 + 4]! * dy + inv[o9 + 5]! * dz;
+      w[EX + 2] = inv[o9 + 6]! * dx + inv[o9 + 7]! * dy + inv[o9 + 8]! * dz;
       const gi = this.idx[a]!;
-      const t = geoms.type[gi]!;
-      const s0 = geoms.size[gi * 3]!;
-      const s1 = geoms.size[gi * 3 + 1]!;
-      const s2 = geoms.size[gi * 3 + 2]!;
+      const type = this.gType[gi]!;
       let hit: number;
-      if (t === GEOM_SPHERE || t === GEOM_ELLIPSOID) hit = this.hitSphere(lx, ly, lz, ex, ey, ez, t === GEOM_SPHERE ? s0 : Math.max(s0, s1, s2), 0, tMin, best);
-      else if (t === GEOM_BOX) hit = this.hitBox(lx, ly, lz, ex, ey, ez, s0, s1, s2, tMin, best);
-      else if (t === GEOM_CYLINDER) hit = this.hitCylinder(lx, ly, lz, ex, ey, ez, s0, s1, tMin, best, false);
-      else if (t === GEOM_CAPSULE) hit = this.hitCylinder(lx, ly, lz, ex, ey, ez, s0, s1, tMin, best, true);
-      else hit = this.hitPlane(lx, ly, lz, ex, ey, ez, s0, s1, tMin, best);
-      if (hit < best) {
-        best = hit;
+      if (type === GEOM_BOX) hit = this.hitBox(gi);
+      else if (type === GEOM_CYLINDER) hit = this.hitCylinder(gi);
+      else if (type === GEOM_CAPSULE) hit = this.hitCapsule(gi);
+      else if (type === GEOM_SPHERE || type === GEOM_ELLIPSOID) hit = this.hitSphere(gi, 0);
+      else hit = this.hitPlane(gi);
+      if (hit === 1) {
         bestSlot = a;
         if (!fromCamera) break;
       }
     }
-    if (bestSlot < 0) return false;
-    this.hitT = best;
-    this.hitSlot = bestSlot;
-    return true;
+    return bestSlot;
   }
 
-  // Each hit* returns the entry distance in (tMin, tMax) or +∞, and sets the local normal.
-  // Rays that start inside a solid do not hit it (so a camera inside its housing still sees out).
+  // Each hit* tests the geom-frame ray in the scratch against geom gi; on a hit nearer than TBEST
+  // it stores the distance and normal and returns 1, else 0. Rays that start inside a solid do not
+  // hit it, so a camera inside its own housing still sees out.
 
-  private hitSphere(ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, r: number, cz: number, tMin: number, tMax: number): number {
-    const pz = oz - cz;
-    const b = ox * dx + oy * dy + pz * dz;
-    const c = ox * ox + oy * oy + pz * pz - r * r;
-    if (c < 0) return Number.POSITIVE_INFINITY;
+  /** Sphere (capSign 0), or the cap sphere at z = capSign·half-length of a capsule. */
+  private hitSphere(gi: number, capSign: number): number {
+    const w = this.w;
+    const sz = this.gSize;
+    const r = this.gType[gi] === GEOM_ELLIPSOID ? Math.max(sz[gi * 3]!, sz[gi * 3 + 1]!, sz[gi * 3 + 2]!) : sz[gi * 3]!;
+    const cz = capSign === 0 ? 0 : capSign * sz[gi * 3 + 1]!;
+    const ox = w[LX]!;
+    const oy = w[LX + 1]!;
+    const oz = w[LX + 2]! - cz;
+    const dx = w[EX]!;
+    const dy = w[EX + 1]!;
+    const dz = w[EX + 2]!;
+    const b = ox * dx + oy * dy + oz * dz;
+    const c = ox * ox + oy * oy + oz * oz - r * r;
+    if (c < 0) return 0;
     const disc = b * b - c;
-    if (disc < 0) return Number.POSITIVE_INFINITY;
+    if (disc < 0) return 0;
     const t = -b - Math.sqrt(disc);
-    if (t <= tMin || t >= tMax) return Number.POSITIVE_INFINITY;
-    this.nlx = (ox + t * dx) / r;
-    this.nly = (oy + t * dy) / r;
-    this.nlz = (pz + t * dz) / r;
-    return t;
+    if (t <= w[TMIN]! || t >= w[TBEST]!) return 0;
+    w[TBEST] = t;
+    w[NX] = (ox + t * dx) / r;
+    w[NX + 1] = (oy + t * dy) / r;
+    w[NX + 2] = (oz + t * dz) / r;
+    return 1;
   }
 
-  private hitBox(ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, hx: number, hy: number, hz: number, tMin: number, tMax: number): number {
+  private hitBox(gi: number): number {
+    const w = this.w;
+    const sz = this.gSize;
     let tNear = Number.NEGATIVE_INFINITY;
     let tFar = Number.POSITIVE_INFINITY;
     let axis = -1;
     let sign = 0;
-    // slabs x, y, z
-    if (Math.abs(dx) < EPS) {
-      if (ox < -hx || ox > hx) return Number.POSITIVE_INFINITY;
-    } else {
-      const inv = 1 / dx;
-      let t1 = (-hx - ox) * inv;
-      let t2 = (hx - ox) * inv;
+    for (let k = 0; k < 3; k++) {
+      const h = sz[gi * 3 + k]!;
+      const o = w[LX + k]!;
+      const d = w[EX + k]!;
+      if (d > -EPS && d < EPS) {
+        if (o < -h || o > h) return 0;
+        continue;
+      }
+      const id = 1 / d;
+      let t1 = (-h - o) * id;
+      let t2 = (h - o) * id;
+      // entering through the −h face means the outward normal there is −axis
       let s = -1;
       if (t1 > t2) {
         const tmp = t1;
@@ -420,137 +460,109 @@ export class CameraRenderer {
       }
       if (t1 > tNear) {
         tNear = t1;
-        axis = 0;
+        axis = k;
         sign = s;
       }
       if (t2 < tFar) tFar = t2;
     }
-    if (Math.abs(dy) < EPS) {
-      if (oy < -hy || oy > hy) return Number.POSITIVE_INFINITY;
-    } else {
-      const inv = 1 / dy;
-      let t1 = (-hy - oy) * inv;
-      let t2 = (hy - oy) * inv;
-      let s = -1;
-      if (t1 > t2) {
-        const tmp = t1;
-        t1 = t2;
-        t2 = tmp;
-        s = 1;
-      }
-      if (t1 > tNear) {
-        tNear = t1;
-        axis = 1;
-        sign = s;
-      }
-      if (t2 < tFar) tFar = t2;
-    }
-    if (Math.abs(dz) < EPS) {
-      if (oz < -hz || oz > hz) return Number.POSITIVE_INFINITY;
-    } else {
-      const inv = 1 / dz;
-      let t1 = (-hz - oz) * inv;
-      let t2 = (hz - oz) * inv;
-      let s = -1;
-      if (t1 > t2) {
-        const tmp = t1;
-        t1 = t2;
-        t2 = tmp;
-        s = 1;
-      }
-      if (t1 > tNear) {
-        tNear = t1;
-        axis = 2;
-        sign = s;
-      }
-      if (t2 < tFar) tFar = t2;
-    }
-    if (axis < 0 || tNear > tFar || tNear <= tMin || tNear >= tMax) return Number.POSITIVE_INFINITY;
-    // the entry face faces against the ray: a ray entering through the -x face has normal -x
-    this.nlx = axis === 0 ? sign : 0;
-    this.nly = axis === 1 ? sign : 0;
-    this.nlz = axis === 2 ? sign : 0;
-    return tNear;
+    if (axis < 0 || tNear > tFar || tNear <= w[TMIN]! || tNear >= w[TBEST]!) return 0;
+    w[TBEST] = tNear;
+    w[NX] = axis === 0 ? sign : 0;
+    w[NX + 1] = axis === 1 ? sign : 0;
+    w[NX + 2] = axis === 2 ? sign : 0;
+    return 1;
   }
 
-  /** Cylinder (flat caps) or capsule (round caps) of radius r, half-length h along local z. */
-  private hitCylinder(ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, r: number, h: number, tMin: number, tMax: number, capsule: boolean): number {
-    let best = tMax;
-    let nx = 0;
-    let ny = 0;
-    let nz = 0;
-    const r2 = r * r;
-    // inside the solid: not drawn
-    const radial0 = ox * ox + oy * oy;
-    if (capsule) {
-      const cz = oz > h ? h : oz < -h ? -h : oz;
-      if (radial0 + (oz - cz) * (oz - cz) < r2) return Number.POSITIVE_INFINITY;
-    } else if (radial0 < r2 && Math.abs(oz) < h) return Number.POSITIVE_INFINITY;
-    // side
+  /** Side of a z-axis cylinder of the geom's radius and half-length (no caps). */
+  private hitSide(gi: number): number {
+    const w = this.w;
+    const r = this.gSize[gi * 3]!;
+    const h = this.gSize[gi * 3 + 1]!;
+    const ox = w[LX]!;
+    const oy = w[LX + 1]!;
+    const dx = w[EX]!;
+    const dy = w[EX + 1]!;
     const a = dx * dx + dy * dy;
-    if (a > EPS) {
-      const b = ox * dx + oy * dy;
-      const c = radial0 - r2;
-      const disc = b * b - a * c;
-      if (disc >= 0) {
-        const t = (-b - Math.sqrt(disc)) / a;
-        if (t > tMin && t < best) {
-          const z = oz + t * dz;
-          if (z >= -h && z <= h) {
-            best = t;
-            nx = (ox + t * dx) / r;
-            ny = (oy + t * dy) / r;
-            nz = 0;
-          }
-        }
-      }
-    }
-    if (capsule) {
-      for (let e = -1; e <= 1; e += 2) {
-        const t = this.hitSphere(ox, oy, oz, dx, dy, dz, r, e * h, tMin, best);
-        if (t < best) {
-          best = t;
-          nx = this.nlx;
-          ny = this.nly;
-          nz = this.nlz;
-        }
-      }
-    } else if (Math.abs(dz) > EPS) {
-      for (let e = -1; e <= 1; e += 2) {
-        const t = (e * h - oz) / dz;
-        if (t > tMin && t < best) {
-          const x = ox + t * dx;
-          const y = oy + t * dy;
-          if (x * x + y * y <= r2) {
-            best = t;
-            nx = 0;
-            ny = 0;
-            nz = e;
-          }
-        }
-      }
-    }
-    if (best >= tMax) return Number.POSITIVE_INFINITY;
-    this.nlx = nx;
-    this.nly = ny;
-    this.nlz = nz;
-    return best;
+    if (a < EPS) return 0;
+    const b = ox * dx + oy * dy;
+    const c = ox * ox + oy * oy - r * r;
+    const disc = b * b - a * c;
+    if (disc < 0) return 0;
+    const t = (-b - Math.sqrt(disc)) / a;
+    if (t <= w[TMIN]! || t >= w[TBEST]!) return 0;
+    const z = w[LX + 2]! + t * w[EX + 2]!;
+    if (z < -h || z > h) return 0;
+    w[TBEST] = t;
+    w[NX] = (ox + t * dx) / r;
+    w[NX + 1] = (oy + t * dy) / r;
+    w[NX + 2] = 0;
+    return 1;
   }
 
-  /** Plane z = 0, bounded by half sizes (sx, sy) when both are positive. */
-  private hitPlane(ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, sx: number, sy: number, tMin: number, tMax: number): number {
-    if (Math.abs(dz) < EPS) return Number.POSITIVE_INFINITY;
-    const t = -oz / dz;
-    if (t <= tMin || t >= tMax) return Number.POSITIVE_INFINITY;
-    if (sx > 0 && sy > 0) {
-      const x = ox + t * dx;
-      const y = oy + t * dy;
-      if (x < -sx || x > sx || y < -sy || y > sy) return Number.POSITIVE_INFINITY;
+  private hitCylinder(gi: number): number {
+    const w = this.w;
+    const r = this.gSize[gi * 3]!;
+    const h = this.gSize[gi * 3 + 1]!;
+    const ox = w[LX]!;
+    const oy = w[LX + 1]!;
+    const oz = w[LX + 2]!;
+    if (ox * ox + oy * oy < r * r && oz > -h && oz < h) return 0;
+    let hit = this.hitSide(gi);
+    const dz = w[EX + 2]!;
+    if (dz > EPS || dz < -EPS) {
+      // the cap facing the ray origin
+      const capZ = oz > 0 ? h : -h;
+      const t = (capZ - oz) / dz;
+      if (t > w[TMIN]! && t < w[TBEST]!) {
+        const x = ox + t * w[EX]!;
+        const y = oy + t * w[EX + 1]!;
+        if (x * x + y * y <= r * r) {
+          w[TBEST] = t;
+          w[NX] = 0;
+          w[NX + 1] = 0;
+          w[NX + 2] = oz > 0 ? 1 : -1;
+          hit = 1;
+        }
+      }
     }
-    this.nlx = 0;
-    this.nly = 0;
-    this.nlz = 1;
-    return t;
+    return hit;
+  }
+
+  private hitCapsule(gi: number): number {
+    const w = this.w;
+    const r = this.gSize[gi * 3]!;
+    const h = this.gSize[gi * 3 + 1]!;
+    const ox = w[LX]!;
+    const oy = w[LX + 1]!;
+    const oz = w[LX + 2]!;
+    const cz = oz > h ? h : oz < -h ? -h : oz;
+    if (ox * ox + oy * oy + (oz - cz) * (oz - cz) < r * r) return 0;
+    // the first entry into a union of convex parts is the first entry into any part
+    const side = this.hitSide(gi);
+    const lower = this.hitSphere(gi, -1);
+    const upper = this.hitSphere(gi, 1);
+    return side | lower | upper;
+  }
+
+  /** Plane z = 0 of the geom frame, bounded by its half sizes when both are positive. */
+  private hitPlane(gi: number): number {
+    const w = this.w;
+    const dz = w[EX + 2]!;
+    if (dz > -EPS && dz < EPS) return 0;
+    const t = -w[LX + 2]! / dz;
+    if (t <= w[TMIN]! || t >= w[TBEST]!) return 0;
+    const sx = this.gSize[gi * 3]!;
+    const sy = this.gSize[gi * 3 + 1]!;
+    if (sx > 0 && sy > 0) {
+      const x = w[LX]! + t * w[EX]!;
+      const y = w[LX + 1]! + t * w[EX + 1]!;
+      if (x < -sx || x > sx || y < -sy || y > sy) return 0;
+    }
+    w[TBEST] = t;
+    w[NX] = 0;
+    w[NX + 1] = 0;
+    w[NX + 2] = 1;
+    return 1;
   }
 }
 

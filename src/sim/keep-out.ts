@@ -207,3 +207,38 @@ export function keepOutPenetration(g: GeomSet, zones: readonly KeepOutZone[]): n
   }
   return worst;
 }
+
+/**
+ * An axis-aligned box zone enclosing the collision shapes of `link` (e.g. the demo's `obstacle`),
+ * grown by marginM on every side; null when the link has none. Exact for axis-aligned boxes.
+ */
+export function linkBoxZone(g: GeomSet, link: string, marginM = 0): KeepOutZone | null {
+  const min: Vec3 = [Infinity, Infinity, Infinity];
+  const max: Vec3 = [-Infinity, -Infinity, -Infinity];
+  let found = false;
+  for (let i = 0; i < g.count; i++) {
+    if (g.links[i] !== link || g.collision[i] !== 1) continue;
+    const t = g.type[i]!;
+    const s0 = g.size[i * 3]!;
+    const s1 = g.size[i * 3 + 1]!;
+    const s2 = g.size[i * 3 + 2]!;
+    for (let r = 0; r < 3; r++) {
+      // half-extent along world axis r of the shape's local extents
+      const a0 = Math.abs(g.mat[i * 9 + r * 3]!);
+      const a1 = Math.abs(g.mat[i * 9 + r * 3 + 1]!);
+      const a2 = Math.abs(g.mat[i * 9 + r * 3 + 2]!);
+      let half: number;
+      if (t === GEOM_BOX) half = a0 * s0 + a1 * s1 + a2 * s2;
+      else if (t === GEOM_SPHERE) half = s0;
+      else if (t === GEOM_ELLIPSOID) half = Math.max(s0, s1, s2);
+      else if (t === GEOM_CYLINDER) half = a2 * s1 + s0 * Math.sqrt(Math.max(0, 1 - a2 * a2));
+      else if (t === GEOM_CAPSULE) half = a2 * s1 + s0;
+      else continue;
+      found = true;
+      const c = g.pos[i * 3 + r]!;
+      min[r] = Math.min(min[r]!, c - half - marginM);
+      max[r] = Math.max(max[r]!, c + half + marginM);
+    }
+  }
+  return found ? { box: { min, max } } : null;
+}

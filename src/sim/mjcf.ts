@@ -7,10 +7,16 @@
  * and feeds the velocity forward (see simulator.ts), which tracks with no steady-state error and no
  * position drift, unlike a bare velocity actuator fighting joint damping.
  */
-import type { Collision, JointSpec, LinkSpec, RobotModel, Vec3 } from '../robot/types.ts';
-import { composeTransforms, identityTransform, mulMat3, originToTransform, rpyToMat3, transposeMat3 } from '../robot/transform.ts';
+import type { Collision, JointSpec, LinkSpec, Mat3, RobotModel, Vec3 } from '../robot/types.ts';
+import {
+  composeTransforms,
+  identityTransform,
+  mulMat3,
+  originToTransform,
+  rpyToMat3,
+  transposeMat3,
+} from '../robot/transform.ts';
 import type { Transform } from '../robot/transform.ts';
-import type { Mat3 } from '../robot/types.ts';
 import type { Rgba, UrdfExtras } from './urdf-extras.ts';
 
 export type CommandInterface = 'position' | 'velocity';
@@ -43,7 +49,7 @@ export interface MjcfGeomInfo {
   role: 'collision' | 'visual' | 'floor';
   /** moves with some joint (false for the table, obstacle, floor, ...) */
   moving: boolean;
-  /** drawn by the camera: visuals, and collisions of links that have no visuals */
+  /** drawn by the camera: visuals, and collisions of links that have no drawable visual */
   rendered: boolean;
   rgba: Rgba;
 }
@@ -153,7 +159,6 @@ function lowestZ(c: Collision, link: Transform): number {
 }
 
 interface Ctx {
-  robot: RobotModel;
   opts: MjcfOptions;
   links: Map<string, LinkSpec>;
   childJoints: Map<string, JointSpec[]>;
@@ -218,6 +223,8 @@ function geomsXml(ctx: Ctx, link: LinkSpec, moving: boolean, indent: string): vo
   const linkColor = colors.find((c) => c !== undefined) ?? DEFAULT_RGBA;
   const collide = ctx.opts.collisions ?? true;
   const contact = collide ? (moving ? MOVING_CONTACT : FIXED_CONTACT) : NO_CONTACT;
+  // collision shapes stand in for the looks of links with no drawable visual (none, or meshes)
+  const hasVisual = link.visuals.some((v) => !('skip' in shapeAttrs(v.geometry)));
   const emit = (c: Collision, role: 'collision' | 'visual', i: number, rgba: Rgba): void => {
     const shape = shapeAttrs(c.geometry);
     if ('skip' in shape) {
@@ -235,7 +242,7 @@ function geomsXml(ctx: Ctx, link: LinkSpec, moving: boolean, indent: string): vo
       link: link.name,
       role,
       moving,
-      rendered: role === 'visual' || link.visuals.length === 0,
+      rendered: role === 'visual' || !hasVisual,
       rgba,
     });
   };
@@ -328,7 +335,6 @@ export function generateMjcf(robot: RobotModel, opts: MjcfOptions): MjcfResult {
     childJoints.set(j.parent, list);
   }
   const ctx: Ctx = {
-    robot,
     opts,
     links,
     childJoints,

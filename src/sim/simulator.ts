@@ -143,12 +143,16 @@ export class Simulator {
   private readonly command: Float64Array;
   /** velocity interface: integrated position targets */
   private readonly target: Float64Array;
+  /** velocity interface: the velocity fed forward (0 while the target rests on a joint limit) */
+  private readonly feedVel: Float64Array;
   private readonly kvOverKp: Float64Array;
   private readonly maxLagRad: number;
   private readonly geomSet: GeomSet;
   private readonly geomIds: Int32Array;
   private readonly cameraBody: number;
+  /** time not yet stepped (less than one physics step), s */
   private pendingS = 0;
+  private stepsSinceReset = 0;
 
   private constructor(
     mj: MainModule,
@@ -180,6 +184,7 @@ export class Simulator {
     this.maxVel = new Float64Array(n);
     this.command = new Float64Array(n);
     this.target = new Float64Array(n);
+    this.feedVel = new Float64Array(n);
     this.kvOverKp = new Float64Array(n);
     const jntQposAdr = model.jnt_qposadr as Int32Array;
     const jntDofAdr = model.jnt_dofadr as Int32Array;
@@ -295,8 +300,6 @@ export class Simulator {
     return this.data === null ? 0 : this.stepsSinceReset * this.timestepS;
   }
 
-  private stepsSinceReset = 0;
-
   /**
    * Puts the commanded joints at q0 (velocities qd0, default 0), the others at 0, and makes every
    * drive hold there. Throws RangeError on a wrong length or a non-finite value.
@@ -320,6 +323,7 @@ export class Simulator {
       v.qpos[this.qposAdr[i]!] = q0[i]!;
       v.qvel[this.dofAdr[i]!] = qd0 === undefined ? 0 : qd0[i]!;
       this.target[i] = q0[i]!;
+      this.feedVel[i] = 0;
       this.command[i] = this.commandInterface === 'position' ? q0[i]! : 0;
     }
     for (let k = 0; k < this.heldTarget.length; k++) this.heldTarget[k] = v.qpos[this.heldAct[2 * k + 1]!]!;
@@ -463,10 +467,15 @@ export class Simulator {
     const lag = this.maxLagRad;
     for (let i = 0; i < this.n; i++) {
       const q = v.qpos[this.qposAdr[i]!]!;
-      let t = this.target[i]! + this.command[i]! * dt;
-      // anti-windup: stay within the joint range and within maxLag of the joint
-      t = Math.min(Math.max(t, q - lag, this.lower[i]!), q + lag, this.upper[i]!);
-      this.target[i] = t;
+      const vel = this.command[i]!;
+      let t = this.target[i]! + vel * dt;
+      // anti-windup: stay within maxLag of the joint and within the joint range
+      t = Math.min(Math.max(t, q - lag), q + lag);
+      const lo = this.lower[i]!;
+      const hi = this.upper[i]!;
+      const atLimit = (t <= lo && vel < 0) || (t >= hi && vel > 0);
+      this.target[i] = t < lo ? lo : t > hi ? hi : t;
+      this.feedVel[i] = atLimit ? 0 : vel;
     }
   }
 
@@ -476,14 +485,14 @@ export class Simulator {
       for (let i = 0; i < this.n; i++) ctrl[this.actId[i]!] = this.command[i]!;
     } else {
       // ctrl = target + (kv/kp)·v gives force kp·(target − q) + kv·(v − q̇)
-      for (let i = 0; i < this.n; i++) ctrl[this.actId[i]!] = this.target[i]! + this.kvOverKp[i]! * this.command[i]!;
+      for (let i = 0; i < this.n; i++) ctrl[this.actId[i]!] = this.target[i]! + this.kvOverKp[i]! * this.feedVel[i]!;
     }
     for (let k = 0; k < this.heldTarget.length; k++) ctrl[this.heldAct[2 * k]!] = this.heldTarget[k]!;
   }
 
   /** Typed-array views into wasm memory, rebuilt when the memory has grown (old views detach). */
   private freshViews(): Views {
-    if (this.views.buffer.byteLength === 0) this.views = this.readViews();
+    if (this.views.buffer.byteLength === 0 && this.data !== null) this.views = this.readViews();
     return this.views;
   }
 

@@ -89,7 +89,8 @@ describe('loading parameter files', () => {
   });
 
   test('YAML syntax errors name the file, line and column', () => {
-    const file = writeYaml('syntax.yaml', 'odra_agent:\n  ros__parameters:\n    planner:\n      horizon: [1, 2\n    goal: x\n');
+    const text = 'odra_agent:\n  ros__parameters:\n    planner:\n      horizon: [1, 2\n    goal: x\n';
+    const file = writeYaml('syntax.yaml', text);
     const problems = problemsOf(() => loadConfig({ files: [file] }));
     assert.ok(problems.length >= 1);
     assert.equal(problems[0]?.code, 'yaml_syntax');
@@ -166,7 +167,16 @@ describe('loading parameter files', () => {
     const r = resolveConfig([
       {
         source: 'typos.yaml',
-        text: 'odra_agent:\n  ros__parameters:\n    horizon: 5\n    cost:\n      keepout: { weight: 1.0 }\n      effort: { wieght: 2.0 }\n    plannr: { horizon: 5 }\n    zzz_qqq: 1\n',
+        text: [
+          'odra_agent:',
+          '  ros__parameters:',
+          '    horizon: 5',
+          '    cost:',
+          '      keepout: { weight: 1.0 }',
+          '      effort: { wieght: 2.0 }',
+          '    plannr: { horizon: 5 }',
+          '    zzz_qqq: 1',
+        ].join('\n'),
       },
     ]);
     assert.equal(r.ok, false);
@@ -222,7 +232,7 @@ describe('loading parameter files', () => {
     );
     assert.deepEqual(problems.map((p) => p.message), [
       'planner.horizn: unknown parameter; did you mean planner.horizon? (override)',
-      'planner: is a group of parameters, not a value (override)',
+      'planner: is a group of parameters (such as planner.name), not a value (override)',
       'planner.horizon: cannot read override "[1" as YAML: Flow sequence must end with a ]',
       'planner.samples: must be an integer, got "many" (override)',
     ]);
@@ -239,13 +249,18 @@ describe('loading parameter files', () => {
   });
 
   test('an empty file and an empty section keep the defaults', () => {
-    const cfg = loadConfig({ texts: [{ source: 'empty.yaml', text: '' }, { source: 'e2.yaml', text: 'odra_agent:\n  ros__parameters:\n' }] });
+    const texts = [
+      { source: 'empty.yaml', text: '' },
+      { source: 'e2.yaml', text: 'odra_agent:\n  ros__parameters:\n' },
+    ];
+    const cfg = loadConfig({ texts });
     assert.equal(cfg.planner.horizon, 20);
   });
 
   test('suggestName prefers an in-place typo over the same name in another group', () => {
-    assert.equal(suggestName('cost.keep_out.margn_m', ['cost.self_collision.margin_m', 'cost.keep_out.margin_m']), 'cost.keep_out.margin_m');
-    assert.equal(suggestName('keep_out.margin_m', ['cost.self_collision.margin_m', 'cost.keep_out.margin_m']), 'cost.keep_out.margin_m');
+    const margins = ['cost.self_collision.margin_m', 'cost.keep_out.margin_m'];
+    assert.equal(suggestName('cost.keep_out.margn_m', margins), 'cost.keep_out.margin_m');
+    assert.equal(suggestName('keep_out.margin_m', margins), 'cost.keep_out.margin_m');
     assert.equal(suggestName('totally_different', ['planner.horizon']), undefined);
   });
 });

@@ -147,7 +147,11 @@ describe('schema', () => {
 
   test('param() registers metadata that the walker reads; a leaf without it is an error', () => {
     const schema = z.strictObject({
-      g: z.strictObject({ x: param(z.number().gt(0).lte(5), { default: 1, description: 'x value', units: 'm', live: true, step: 0.5 }) }).prefault({}),
+      g: z
+        .strictObject({
+          x: param(z.number().gt(0).lte(5), { default: 1, description: 'x value', units: 'm', live: true, step: 0.5 }),
+        })
+        .prefault({}),
     });
     assert.deepEqual(listSchemaParameters(schema), [
       {

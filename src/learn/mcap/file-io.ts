@@ -33,6 +33,11 @@ export class BufferedFileWritable implements IWritable {
     return this.#accepted;
   }
 
+  /** bytes gathered but not yet handed to the file */
+  pendingBytes(): number {
+    return this.#used;
+  }
+
   /** Copies `data` (the caller reuses its buffer) into the block; full blocks and large writes go to the file. */
   async write(data: Uint8Array): Promise<void> {
     const n = data.byteLength;

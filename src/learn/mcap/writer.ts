@@ -19,12 +19,20 @@ import type { RosMsgDefinitions } from './schemas.ts';
 export interface McapRecorderOptions {
   /** header profile; only `ros2` is written */
   profile?: 'ros2';
-  /** uncompressed chunk size that closes a chunk, bytes (default 1 MiB) */
+  /**
+   * uncompressed chunk size that closes a chunk, bytes (default 256 KiB). Closing a chunk copies and
+   * CRCs it in one go, so this bounds the longest pause recording adds to the event loop.
+   */
   chunkSizeBytes?: number;
   /** size of the block gathered before a file write, bytes (default 4 MiB) */
   writeBlockBytes?: number;
   /** queued-but-unwritten bytes beyond which new messages are dropped (default 256 MiB) */
   maxQueuedBytes?: number;
+  /**
+   * how often gathered bytes are pushed to the file even when the block is not full, ms (default
+   * 1000): bounds what a crash loses to this plus the chunk being filled. 0 disables it.
+   */
+  flushIntervalMs?: number;
   /** replace an existing file (default true); false fails when the file exists */
   overwrite?: boolean;
   /** key/values written once as an MCAP Metadata record named `odra` */
@@ -73,12 +81,15 @@ interface TopicState {
 type Op =
   | { kind: 'schema'; id: number; name: string; data: Uint8Array }
   | { kind: 'channel'; id: number; topic: string; schemaId: number; metadata: Map<string, string> }
-  | { kind: 'message'; channelId: number; sequence: number; logTime: bigint; publishTime: bigint; data: Uint8Array };
+  | { kind: 'message'; channelId: number; sequence: number; logTime: bigint; publishTime: bigint; data: Uint8Array }
+  | { kind: 'flush' };
 
 /** Fully qualified ROS 2 topic name: `/token(/token)*`, tokens of [A-Za-z0-9_] not starting with a digit. */
 const TOPIC_RE = /^(\/[A-Za-z_][A-Za-z0-9_]*)+$/;
 
 const FIRST_CHANNEL_ID = 1;
+/** longest stretch the drain keeps the event loop, ms */
+const DRAIN_SLICE_MS = 2;
 const FIRST_SCHEMA_ID = 1;
 
 export class McapRecorder {
@@ -101,6 +112,7 @@ export class McapRecorder {
   #dropped = 0;
   readonly #byReason: Partial<Record<DropReason, number>> = {};
   #lastSerializeError: string | undefined;
+  readonly #flushTimer: NodeJS.Timeout | undefined;
 
   private constructor(path: string, mcap: McapWriter, file: BufferedFileWritable, opts: McapRecorderOptions) {
     this.path = path;
@@ -108,18 +120,28 @@ export class McapRecorder {
     this.#file = file;
     this.#definitions = opts.definitions;
     this.#maxQueuedBytes = opts.maxQueuedBytes ?? 256 * 1024 * 1024;
+    const every = opts.flushIntervalMs ?? 1000;
+    if (every > 0) {
+      // the flush goes through the queue so it never interleaves with McapWriter's own writes
+      this.#flushTimer = setInterval(() => {
+        if (this.#file.pendingBytes() > 0 && this.#ioError === undefined) this.#enqueue({ kind: 'flush' });
+      }, every);
+      this.#flushTimer.unref();
+    }
   }
 
   /** Creates (or replaces) the file and writes the MCAP header. */
   static async open(path: string, opts: McapRecorderOptions = {}): Promise<McapRecorder> {
     const problems: string[] = [];
     if (opts.profile !== undefined && opts.profile !== 'ros2') problems.push(`profile: only 'ros2' is supported, got '${String(opts.profile)}'`);
-    const chunkSize = opts.chunkSizeBytes ?? 1024 * 1024;
+    const chunkSize = opts.chunkSizeBytes ?? 256 * 1024;
     if (!(Number.isFinite(chunkSize) && chunkSize >= 1024)) problems.push(`chunkSizeBytes: must be ≥ 1024, got ${chunkSize}`);
     const block = opts.writeBlockBytes ?? 4 * 1024 * 1024;
     if (!(Number.isFinite(block) && block >= 4096)) problems.push(`writeBlockBytes: must be ≥ 4096, got ${block}`);
     const maxQueued = opts.maxQueuedBytes ?? 256 * 1024 * 1024;
     if (!(Number.isFinite(maxQueued) && maxQueued > 0)) problems.push(`maxQueuedBytes: must be > 0, got ${maxQueued}`);
+    const flushMs = opts.flushIntervalMs ?? 1000;
+    if (!(Number.isFinite(flushMs) && flushMs >= 0)) problems.push(`flushIntervalMs: must be ≥ 0, got ${flushMs}`);
     if (problems.length > 0) throw new McapRecorderError(path, problems);
 
     await mkdir(dirname(path), { recursive: true });
@@ -239,6 +261,7 @@ export class McapRecorder {
 
   async #finish(): Promise<void> {
     this.#closed = true;
+    if (this.#flushTimer !== undefined) clearInterval(this.#flushTimer);
     while (this.#draining !== undefined) await this.#draining;
     let failure = this.#ioError;
     if (failure === undefined) {
@@ -273,12 +296,18 @@ export class McapRecorder {
 
   async #drain(): Promise<void> {
     try {
+      let sliceStart = performance.now();
       while (this.#queue.length > 0) {
         const batch = this.#queue;
         this.#queue = [];
         for (const op of batch) {
           await this.#apply(op);
-          this.#queuedBytes -= op.kind === 'message' ? op.data.byteLength : 0;
+          if (op.kind === 'message') this.#queuedBytes -= op.data.byteLength;
+          // give timers and I/O a turn so a backlog never holds the event loop for long
+          if (performance.now() - sliceStart > DRAIN_SLICE_MS) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            sliceStart = performance.now();
+          }
         }
       }
     } catch (e) {
@@ -302,6 +331,9 @@ export class McapRecorder {
         if (id !== op.id) throw new Error(`channel id ${id} differs from the id ${op.id} handed out`);
         return;
       }
+      case 'flush':
+        await this.#file.flush();
+        return;
       case 'message':
         await this.#mcap.addMessage({
           channelId: op.channelId,
