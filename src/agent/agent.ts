@@ -16,6 +16,8 @@ import type { Intervention, SafetyConfig, SafetyLimits } from '../safety/types.t
 import { KinematicModel } from '../world-model/kinematic.ts';
 import { makeStateLayout, type WorldModel } from '../world-model/world-model.ts';
 import { applyCostSettings, buildCostTerms } from './cost-terms.ts';
+import { solveIk } from './ik.ts';
+import { RouteChecker } from './route.ts';
 import type { AgentSettings } from './settings.ts';
 
 export interface JointStateInput {
@@ -101,6 +103,10 @@ export class Agent {
   private readonly snap: MemorySnapshot;
   private keepOut: KeepOutZones = { boxes: new Float64Array(0), spheres: new Float64Array(0) };
   private goal: Goal | null = null;
+  private needsPosture = false;
+  private needsRoute = false;
+  /** via configurations still to pass, nearest first */
+  private route: Float64Array[] = [];
   private previous: Float64Array | null = null;
   private previousT = 0;
   private warm = new Float64Array(0);
@@ -137,9 +143,15 @@ export class Agent {
     return this.settings;
   }
 
-  /** Set or clear the goal (takes effect on the next tick). */
+  /**
+   * Set or clear the goal (takes effect on the next tick). A pose goal without a posture gets one on the
+   * next tick: an IK solution near the current configuration that respects the guardrails.
+   */
   setGoal(goal: Goal | null): void {
-    this.goal = goal;
+    this.goal = goal ? { ...goal } : null;
+    this.needsPosture = goal !== null && goal.eePosition !== undefined && goal.posture === undefined && goal.joints === undefined;
+    this.needsRoute = goal !== null;
+    this.route = [];
   }
 
   get currentGoal(): Goal | null {
@@ -277,6 +289,21 @@ export class Agent {
       const v = snap.joints.hasVelocity ? snap.joints.velocity[j]! : this.prevAction[j]!;
       s0[layout.qdOffset + j] = Number.isFinite(v) ? v : 0;
     }
+    if (this.needsPosture && this.goal) {
+      this.needsPosture = false;
+      this.goal.posture = this.postureFor(snap.joints.position);
+    }
+    if (this.needsRoute && this.goal) {
+      this.needsRoute = false;
+      const target = this.goal.joints ?? this.goal.posture;
+      if (target) this.route = this.routeTo(snap.joints.position, target);
+    }
+    const via = this.route[0];
+    if (via) {
+      let err = 0;
+      for (let j = 0; j < dof; j++) err = Math.max(err, Math.abs(snap.joints.position[j]! - via[j]!));
+      if (err < VIA_REACHED_RAD) this.route.shift();
+    }
     const T = s.planner.horizon;
     const A = this.model.actionDim;
     let warm: Float64Array | null = null;
@@ -285,8 +312,11 @@ export class Agent {
       shiftWarmStart(this.previous, this.previousT, A, T, this.warm);
       warm = this.warm;
     }
+    const base = this.costProblem();
+    const next = this.route[0];
     const problem: PlanProblem = {
-      ...this.costProblem(),
+      ...base,
+      ...(next ? { goal: { joints: next } } : {}),
       model: this.model,
       cost: this.cost,
       s0,
@@ -298,6 +328,40 @@ export class Agent {
     this.previous = result.actions;
     this.previousT = T;
     return result;
+  }
+
+  /** IK solution of the current pose goal, scored by the goal terms and the position guardrails. */
+  private postureFor(current: Float64Array): Float64Array {
+    const keep = new Set(['ee_position', 'ee_orientation', 'joint_limits', 'self_collision', 'keep_out']);
+    const terms = this.cost.terms.filter((t) => keep.has(t.name) && t.weight > 0);
+    const problem = this.costProblem();
+    const goal: Goal = { eePosition: problem.goal.eePosition! };
+    if (problem.goal.eeRotation) goal.eeRotation = problem.goal.eeRotation;
+    return solveIk(this.chain, terms, { ...problem, goal }, current).q;
+  }
+
+  /** Via configurations toward target when the straight joint-space path is blocked (see route.ts). */
+  private routeTo(current: Float64Array, target: Float64Array): Float64Array[] {
+    const zones = this.keepOut;
+    if (zones.boxes.length < 6 && zones.spheres.length < 4) return [];
+    const checker = new RouteChecker(this.chain, zones, this.limits.lower, this.limits.upper);
+    const c = this.settings.cost;
+    // segments stay outside the cost margins, but the endpoints themselves never block the search
+    const selfA = new Float64Array(1);
+    const selfB = new Float64Array(1);
+    const zoneA = checker.clearance(current, selfA);
+    const zoneB = checker.clearance(target, selfB);
+    return (
+      checker.plan(current, target, {
+        zoneClearanceM: Math.min(c.keepOut.marginM, zoneA, zoneB) - 1e-6,
+        selfClearanceM: Math.min(c.selfCollision.marginM, selfA[0]!, selfB[0]!) - 1e-6,
+      }) ?? []
+    );
+  }
+
+  /** via configurations (for telemetry) */
+  get viaPoints(): readonly Float64Array[] {
+    return this.route;
   }
 
   private actionLower = new Float64Array(0);
@@ -350,6 +414,9 @@ export class Agent {
     this.settings = next;
   }
 }
+
+/** a via configuration counts as passed within this joint error, rad */
+const VIA_REACHED_RAD = 0.15;
 
 export function plannerDt(s: AgentSettings): number {
   return s.planner.dtS > 0 ? s.planner.dtS : s.controlDtS;

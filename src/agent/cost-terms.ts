@@ -7,6 +7,7 @@ import { JointGoalTerm } from '../cost/terms/joint-goal.ts';
 import { JointLimitsTerm } from '../cost/terms/joint-limits.ts';
 import { KeepOutTerm } from '../cost/terms/keep-out.ts';
 import { LatentGoalTerm } from '../cost/terms/latent-goal.ts';
+import { PostureTerm } from '../cost/terms/posture.ts';
 import { SelfCollisionTerm } from '../cost/terms/self-collision.ts';
 import { SmoothnessTerm } from '../cost/terms/smoothness.ts';
 import { TerminalTerm } from '../cost/terms/terminal.ts';
@@ -21,6 +22,7 @@ const TERM_NAMES: Record<keyof CostSettings, string> = {
   eeOrientation: 'ee_orientation',
   latentGoal: 'latent_goal',
   terminal: 'terminal',
+  posture: 'posture',
   jointLimits: 'joint_limits',
   velocityLimits: 'velocity_limits',
   accelerationLimits: 'acceleration_limits',
@@ -37,6 +39,7 @@ export function buildCostTerms(s: CostSettings): CostTerm[] {
     new EeOrientationTerm(s.eeOrientation.weight),
     new LatentGoalTerm(s.latentGoal.weight),
     new TerminalTerm(s.terminal.weight),
+    new PostureTerm(s.posture.weight),
     new JointLimitsTerm(s.jointLimits.weight, s.jointLimits.marginRad),
     new VelocityLimitsTerm(s.velocityLimits.weight),
     new AccelerationLimitsTerm(s.accelerationLimits.weight),

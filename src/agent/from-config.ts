@@ -27,6 +27,7 @@ function costSettings(c: CostConfig): CostSettings {
     smoothness: term(c.smoothness),
     effort: term(c.effort),
     terminal: term(c.terminal),
+    posture: term(c.posture),
   };
 }
 
@@ -45,6 +46,7 @@ export function agentSettingsFromConfig(cfg: OdraConfig, seed = 1): AgentSetting
       settings: {
         samples: p.samples,
         seed,
+        noiseCorrelation: p.noise_correlation,
         cem: { elites: p.cem.elites, momentum: p.cem.momentum, stdInit: p.cem.std_init, stdMin: p.cem.std_min },
         mppi: { temperature: p.mppi.temperature, noiseStd: p.mppi.noise_std, smoothing: p.mppi.smoothing },
         gradient: { restarts: p.gradient.restarts, steps: p.gradient.steps, learningRate: p.gradient.learning_rate, noiseStd: p.cem.std_init },

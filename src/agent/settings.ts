@@ -26,6 +26,7 @@ export interface CostSettings {
   smoothness: TermSettings;
   effort: TermSettings;
   terminal: TermSettings;
+  posture: TermSettings;
 }
 
 export interface AgentSettings {
@@ -61,7 +62,7 @@ export interface AgentSettings {
 
 export function defaultCostSettings(): CostSettings {
   return {
-    jointGoal: { weight: 10, norm: 'quadratic' },
+    jointGoal: { weight: 10, norm: 'smooth_abs', normParam: 0.05 },
     eePosition: { weight: 40, norm: 'smooth_abs', normParam: 0.05 },
     eeOrientation: { weight: 2, norm: 'quadratic' },
     latentGoal: { weight: 1, norm: 'l1' },
@@ -73,5 +74,6 @@ export function defaultCostSettings(): CostSettings {
     smoothness: { weight: 0.05, norm: 'quadratic' },
     effort: { weight: 0.01, norm: 'quadratic' },
     terminal: { weight: 20, norm: 'quadratic' },
+    posture: { weight: 2, norm: 'smooth_abs', normParam: 0.2 },
   };
 }

@@ -123,12 +123,12 @@ const worldModel = group({
 
 const planner = group({
   name: param(z.enum(PLANNER_NAMES), {
-    default: 'mppi',
+    default: 'cem',
     description: 'Optimizer that infers the action sequence each tick.',
     live: LIVE,
   }),
   horizon: param(z.number().int().min(2).max(128), {
-    default: 20,
+    default: 12,
     description: 'Planning horizon.',
     units: 'steps',
     live: LIVE,
@@ -140,13 +140,13 @@ const planner = group({
     live: LIVE,
   }),
   samples: param(z.number().int().min(2).max(8192), {
-    default: 256,
+    default: 64,
     description: 'Action sequences sampled per iteration (CEM, MPPI); batch size of the rollouts.',
     units: 'samples',
     live: LIVE,
   }),
   iterations: param(z.number().int().min(1).max(64), {
-    default: 2,
+    default: 3,
     description: 'Optimizer iterations per tick.',
     units: 'iterations',
     live: LIVE,
@@ -158,6 +158,13 @@ const planner = group({
     live: LIVE,
     constraints: '≤ the control period (1000 / control.rate_hz)',
   }),
+  noise_correlation: param(z.number().min(0).max(0.99), {
+    default: 0.8,
+    description:
+      'Correlation of the sampling noise from one horizon step to the next (cem, mppi): 0 = independent per step; higher explores whole-trajectory changes.',
+    units: '1',
+    live: LIVE,
+  }),
   warm_start: param(z.boolean(), {
     default: true,
     description: 'Start each plan from the previous solution shifted by one step.',
@@ -165,7 +172,7 @@ const planner = group({
   }),
   cem: group({
     elites: param(z.number().int().min(1).max(8192), {
-      default: 32,
+      default: 8,
       description: 'Lowest-cost samples that refit the CEM sampling distribution.',
       units: 'samples',
       live: LIVE,
@@ -193,19 +200,19 @@ const planner = group({
   }),
   mppi: group({
     temperature: param(z.number().gt(0).max(1e6), {
-      default: 1,
+      default: 0.02,
       description: 'MPPI temperature λ: sample weights are exp(−cost / λ).',
       units: 'cost',
       live: LIVE,
     }),
     noise_std: param(z.number().gt(0).max(100), {
-      default: 0.3,
+      default: 0.4,
       description: 'Standard deviation of the action noise.',
       units: 'rad/s',
       live: LIVE,
     }),
     smoothing: param(z.number().min(0).lt(1), {
-      default: 0.3,
+      default: 0.2,
       description: 'Low-pass factor applied to the noise along the horizon (0 = white noise).',
       units: '1',
       live: LIVE,
@@ -219,13 +226,13 @@ const planner = group({
       live: LIVE,
     }),
     steps: param(z.number().int().min(1).max(1000), {
-      default: 20,
+      default: 16,
       description: 'Gradient steps per iteration.',
       units: 'steps',
       live: LIVE,
     }),
     learning_rate: param(z.number().gt(0).max(100), {
-      default: 0.05,
+      default: 0.08,
       description: 'Step size of the gradient optimizer (Adam), in action units.',
       units: 'rad/s',
       live: LIVE,
@@ -233,7 +240,7 @@ const planner = group({
   }),
   hybrid: group({
     gradient_steps: param(z.number().int().min(0).max(1000), {
-      default: 5,
+      default: 4,
       description: 'Gradient steps that refine the CEM result in cem+gradient.',
       units: 'steps',
       live: LIVE,
@@ -273,18 +280,18 @@ function costTermShape(what: string, d: TermDefaults) {
 }
 
 const cost = group({
-  joint_goal: group(costTermShape('joint-space goal', { weight: 1, norm: 'quadratic', normParam: 0.05, units: 'rad' })),
+  joint_goal: group(costTermShape('joint-space goal', { weight: 10, norm: 'smooth_abs', normParam: 0.05, units: 'rad' })),
   ee_position: group(
-    costTermShape('end-effector position goal', { weight: 10, norm: 'smooth_abs', normParam: 0.02, units: 'm' }),
+    costTermShape('end-effector position goal', { weight: 40, norm: 'smooth_abs', normParam: 0.05, units: 'm' }),
   ),
   ee_orientation: group(
-    costTermShape('end-effector orientation goal', { weight: 1, norm: 'quadratic', normParam: 0.1, units: 'rad' }),
+    costTermShape('end-effector orientation goal', { weight: 2, norm: 'quadratic', normParam: 0.1, units: 'rad' }),
   ),
-  latent_goal: group(costTermShape('latent (goal image) goal', { weight: 1, norm: 'quadratic', normParam: 1, units: '1' })),
+  latent_goal: group(costTermShape('latent (goal image) goal', { weight: 1, norm: 'l1', normParam: 0.1, units: '1' })),
   joint_limits: group({
-    ...costTermShape('joint position limit', { weight: 100, norm: 'quadratic', normParam: 0.05, units: 'rad' }),
+    ...costTermShape('joint position limit', { weight: 1, norm: 'log_barrier', normParam: 0.1, units: 'rad' }),
     margin_rad: param(z.number().min(0).max(1), {
-      default: 0.05,
+      default: 0.1,
       description: 'Distance inside a joint limit at which the cost starts.',
       units: 'rad',
       live: LIVE,
@@ -294,10 +301,10 @@ const cost = group({
     costTermShape('joint velocity limit', { weight: 10, norm: 'quadratic', normParam: 0.1, units: 'rad/s' }),
   ),
   acceleration_limits: group(
-    costTermShape('joint acceleration limit', { weight: 1, norm: 'quadratic', normParam: 1, units: 'rad/s²' }),
+    costTermShape('joint acceleration limit', { weight: 0.01, norm: 'quadratic', normParam: 0.1, units: 'rad/s²' }),
   ),
   keep_out: group({
-    ...costTermShape('keep-out zone', { weight: 100, norm: 'quadratic', normParam: 0.05, units: 'm' }),
+    ...costTermShape('keep-out zone', { weight: 5, norm: 'log_barrier', normParam: 0.05, units: 'm' }),
     margin_m: param(z.number().min(0).max(1), {
       default: 0.05,
       description: 'Clearance to a keep-out box or sphere below which the cost starts.',
@@ -306,7 +313,7 @@ const cost = group({
     }),
   }),
   self_collision: group({
-    ...costTermShape('self-collision', { weight: 100, norm: 'quadratic', normParam: 0.02, units: 'm' }),
+    ...costTermShape('self-collision', { weight: 5, norm: 'log_barrier', normParam: 0.02, units: 'm' }),
     margin_m: param(z.number().min(0).max(1), {
       default: 0.02,
       description: 'Clearance between non-adjacent links below which the cost starts.',
@@ -315,19 +322,27 @@ const cost = group({
     }),
   }),
   smoothness: group(
-    costTermShape('smoothness (action change per step)', { weight: 0.1, norm: 'quadratic', normParam: 0.1, units: 'rad/s' }),
+    costTermShape('smoothness (action change per step)', { weight: 0.05, norm: 'quadratic', normParam: 0.1, units: 'rad/s' }),
   ),
   effort: group(
     costTermShape('effort (action magnitude)', { weight: 0.01, norm: 'quadratic', normParam: 0.1, units: 'rad/s' }),
   ),
-  terminal: group({
-    weight: param(z.number().min(0).max(1e6), {
-      default: 5,
-      description: 'Multiplier on the goal terms at the final step of the horizon.',
-      units: '1',
-      live: LIVE,
+  terminal: group(
+    costTermShape('terminal (goal residual and velocity at the last step of the horizon)', {
+      weight: 20,
+      norm: 'quadratic',
+      normParam: 0.05,
+      units: 'rad or m',
     }),
-  }),
+  ),
+  posture: group(
+    costTermShape('posture (pull toward the IK solution of a pose goal)', {
+      weight: 2,
+      norm: 'smooth_abs',
+      normParam: 0.2,
+      units: 'rad',
+    }),
+  ),
 });
 
 const keepOut = group({

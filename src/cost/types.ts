@@ -20,6 +20,8 @@ export interface Goal {
   eeRotation?: Float64Array;
   /** goal latent, length latentDim */
   latent?: Float64Array;
+  /** preferred configuration (e.g. an IK solution of a pose goal), rad, length dof */
+  posture?: Float64Array;
 }
 
 /** Joint limits as the planner sees them (already shrunk by the safety margin). */

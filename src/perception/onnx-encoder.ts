@@ -32,7 +32,6 @@ export class OnnxEncoder implements Encoder {
   private readonly inputName: string;
   private readonly outputName: string;
   private readonly sampleSize: number;
-  private padded: Float32Array | undefined;
 
   constructor(args: {
     session: InferenceSession;
@@ -82,10 +81,10 @@ export class OnnxEncoder implements Encoder {
       const k = Math.min(b, n - i);
       let input = batch.subarray(i * this.sampleSize, (i + k) * this.sampleSize);
       if (k < b) {
-        this.padded ??= new Float32Array(chunk);
-        this.padded.fill(0);
-        this.padded.set(input);
-        input = this.padded;
+        // Fresh per call: the runtime reads inputs later, and calls may overlap.
+        const padded = new Float32Array(chunk);
+        padded.set(input);
+        input = padded;
       }
       const z = await this.run(input, b);
       out.set(z.subarray(0, k * this.latentDim), i * this.latentDim);
@@ -94,7 +93,7 @@ export class OnnxEncoder implements Encoder {
   }
 
   /** Runs one batch of exactly n samples; returns n × latentDim floats. */
-  async run(input: Float32Array, n: number): Promise<Float32Array> {
+  private async run(input: Float32Array, n: number): Promise<Float32Array> {
     const tensor = new Tensor('float32', input, [n, ...this.inputShape]);
     const result = await this.session.run({ [this.inputName]: tensor }, [this.outputName]);
     const y = result[this.outputName];

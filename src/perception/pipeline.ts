@@ -97,7 +97,8 @@ export class PerceptionPipeline {
   private readonly dropWhenBusy: boolean;
   private readonly buffers: DecodeBuffers = createDecodeBuffers();
   private readonly sample: Float32Array;
-  private busy = false;
+  /** Camera frames being decoded or encoded. */
+  private inFlight = 0;
   private stats: PerceptionCounters = { received: 0, encoded: 0, dropped: zeroDrops() };
 
   private constructor(encoder: Encoder, preprocess: PreprocessSpec | undefined, maxPixels: number, dropWhenBusy: boolean) {
@@ -147,14 +148,16 @@ export class PerceptionPipeline {
   /** A camera frame (Image or CompressedImage) to a latent. Never throws. */
   async encodeMessage(msg: ImageMsg | CompressedImageMsg): Promise<EncodeResult> {
     this.stats.received += 1;
-    if (this.busy && this.dropWhenBusy) return this.count(drop('busy', 'previous frame still encoding'));
-    this.busy = true;
+    if (this.inFlight > 0 && this.dropWhenBusy) return this.count(drop('busy', 'previous frame still encoding'));
+    // The shared buffers serve one frame at a time; overlapping frames get their own.
+    const shared = this.inFlight === 0;
+    this.inFlight += 1;
     try {
-      const decoded = await this.decode(msg, this.buffers);
+      const decoded = await this.decode(msg, shared ? this.buffers : undefined);
       if (!decoded.ok) return this.count(decoded);
-      return await this.encodeDecoded(decoded.image, this.sample, stampOf(msg));
+      return await this.encodeDecoded(decoded.image, shared ? this.sample : new Float32Array(this.sample.length), stampOf(msg));
     } finally {
-      this.busy = false;
+      this.inFlight -= 1;
     }
   }
 

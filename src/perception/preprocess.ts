@@ -240,19 +240,39 @@ export class Preprocessor {
     // Only rows some output reads are resampled horizontally.
     const yFirst = yt.idx.length > 0 ? (yt.idx[0] as number) : 0;
     const yLast = yt.idx.length > 0 ? (yt.idx[yt.idx.length - 1] as number) : -1;
+    const xStart = xt.start;
+    const xIdx = xt.idx;
+    const xWt = xt.wt;
     for (let y = yFirst; y <= yLast; y++) {
       const srcRow = y * srcW * srcC;
-      const dstRow = y * rowLen;
-      for (let x = 0; x < W; x++) {
-        const t0 = xt.start[x] as number;
-        const t1 = xt.start[x + 1] as number;
-        for (let c = 0; c < srcC; c++) {
-          let s = 0;
-          for (let t = t0; t < t1; t++) {
-            const v = src[srcRow + (xt.idx[t] as number) * srcC + c] as number;
-            s += (v === v ? v : invalidFill) * (xt.wt[t] as number);
+      let d = y * rowLen;
+      if (srcC === 3) {
+        for (let x = 0; x < W; x++) {
+          const t1 = xStart[x + 1] as number;
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          for (let t = xStart[x] as number; t < t1; t++) {
+            const w = xWt[t] as number;
+            const q = srcRow + (xIdx[t] as number) * 3;
+            s0 += (src[q] as number) * w;
+            s1 += (src[q + 1] as number) * w;
+            s2 += (src[q + 2] as number) * w;
           }
-          rows[dstRow + x * srcC + c] = s;
+          rows[d++] = s0;
+          rows[d++] = s1;
+          rows[d++] = s2;
+        }
+      } else {
+        for (let x = 0; x < W; x++) {
+          const t1 = xStart[x + 1] as number;
+          let s0 = 0;
+          for (let t = xStart[x] as number; t < t1; t++) {
+            const v = src[srcRow + (xIdx[t] as number)] as number;
+            // NaN marks invalid depth; it must not spread into neighbours.
+            s0 += (v === v ? v : invalidFill) * (xWt[t] as number);
+          }
+          rows[d++] = s0;
         }
       }
     }

@@ -3,7 +3,7 @@
  * and std (with momentum and a std floor), repeat. Sample 0 is always the current mean, so an iteration
  * never loses the best sequence it started from.
  */
-import { BatchBuffers, chooseBest, clampInto, NoiseSource, readSample, rolloutAndCost, sampleScale, smallestK, writeSample } from './common.ts';
+import { BatchBuffers, chooseBest, clampInto, correlate, NoiseSource, readSample, rolloutAndCost, sampleScale, smallestK, writeSample } from './common.ts';
 import type { PlanBudget, PlanProblem, PlanResult, Planner, PlannerSettings } from './planner.ts';
 
 export class CemPlanner implements Planner {
@@ -75,6 +75,7 @@ export class CemPlanner implements Planner {
           continue;
         }
         this.noise.fill(eps, n);
+        correlate(eps, T, A, this.settings.noiseCorrelation);
         const scale = sampleScale(b);
         for (let i = 0; i < n; i++) seq[i] = mean[i]! + scale * std[i]! * eps[i]!;
         writeSample(seq, T, A, B, b, this.buf.actions, lo, hi);

@@ -48,6 +48,19 @@ export function sampleScale(b: number): number {
   return k === 0 ? 1 : k === 1 ? 0.25 : 0.0625;
 }
 
+/**
+ * Makes i.i.d. noise [T, A] time-correlated in place (AR(1) along the horizon with coefficient rho, unit
+ * marginal variance): independent per-step noise averages out over a horizon and barely changes where a
+ * sequence ends, while correlated noise explores "faster / slower / elsewhere" as a whole.
+ */
+export function correlate(eps: Float64Array, T: number, A: number, rho: number): void {
+  if (rho <= 0) return;
+  const c = Math.sqrt(1 - rho * rho);
+  for (let t = 1; t < T; t++) {
+    for (let j = 0; j < A; j++) eps[t * A + j] = rho * eps[(t - 1) * A + j]! + c * eps[t * A + j]!;
+  }
+}
+
 /** Indices of the k smallest costs (partial selection; ties broken by index). */
 export function smallestK(costs: Float64Array, n: number, k: number, idx: Int32Array): Int32Array {
   for (let i = 0; i < n; i++) idx[i] = i;

@@ -5,7 +5,7 @@
  * (λ = temperature · (mean S − min S)), so one setting works across cost scales. Sample 0 is the
  * noise-free nominal.
  */
-import { BatchBuffers, chooseBest, clampInto, NoiseSource, readSample, rolloutAndCost, sampleScale, writeSample } from './common.ts';
+import { BatchBuffers, chooseBest, clampInto, correlate, NoiseSource, readSample, rolloutAndCost, sampleScale, writeSample } from './common.ts';
 import type { PlanBudget, PlanProblem, PlanResult, Planner, PlannerSettings } from './planner.ts';
 
 export class MppiPlanner implements Planner {
@@ -60,6 +60,7 @@ export class MppiPlanner implements Planner {
       writeSample(nominal, T, A, B, 0, this.buf.actions, lo, hi);
       for (let b = 1; b < B; b++) {
         this.noise.fill(eps, n);
+        correlate(eps, T, A, this.settings.noiseCorrelation);
         const std = noiseStd * sampleScale(b);
         for (let i = 0; i < n; i++) seq[i] = nominal[i]! + std * eps[i]!;
         writeSample(seq, T, A, B, b, this.buf.actions, lo, hi);

@@ -37,6 +37,8 @@ export interface PlanResult {
 export interface PlannerSettings {
   samples: number;
   seed: number;
+  /** AR(1) coefficient of the sampling noise along the horizon (cem, mppi); 0 = independent per step */
+  noiseCorrelation: number;
   cem: { elites: number; momentum: number; stdInit: number; stdMin: number };
   mppi: { temperature: number; noiseStd: number; smoothing: number };
   /** steps: Adam steps per plan (0 = use the budget's iterations) */
@@ -47,8 +49,9 @@ export interface PlannerSettings {
 export const DEFAULT_PLANNER_SETTINGS: PlannerSettings = {
   samples: 64,
   seed: 1,
+  noiseCorrelation: 0.8,
   cem: { elites: 8, momentum: 0.1, stdInit: 0.5, stdMin: 0.02 },
-  mppi: { temperature: 0.1, noiseStd: 0.4, smoothing: 0.2 },
+  mppi: { temperature: 0.02, noiseStd: 0.4, smoothing: 0.2 },
   gradient: { restarts: 4, steps: 16, learningRate: 0.08, noiseStd: 0.3 },
   hybrid: { gradientSteps: 4 },
 };

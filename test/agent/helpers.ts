@@ -1,21 +1,13 @@
-/** Agent test fixtures: settings for the 6-DoF arm and a kinematic plant with true-state violation checks. */
-import { defaultCostSettings, type AgentSettings } from '../../src/agent/settings.ts';
+/** Agent test fixtures: settings from the configuration defaults, and true-state clearance checks. */
+import { agentSettingsFromConfig } from '../../src/agent/from-config.ts';
+import type { AgentSettings } from '../../src/agent/settings.ts';
+import { defaultConfig } from '../../src/config/schema.ts';
 import type { KinematicChain } from '../../src/robot/chain.ts';
-import { DEFAULT_PLANNER_SETTINGS } from '../../src/planner/planner.ts';
 
+/** The shipped defaults with another planner selected (and optional overrides). */
 export function testSettings(planner = 'cem', overrides: Partial<AgentSettings> = {}): AgentSettings {
-  return {
-    controlDtS: 0.05,
-    commandInterface: 'velocity',
-    planner: { name: planner, horizon: 12, dtS: 0, iterations: 4, timeBudgetMs: 0, warmStart: true, settings: structuredClone(DEFAULT_PLANNER_SETTINGS) },
-    worldModel: { actuatorLagS: 0 },
-    cost: defaultCostSettings(),
-    keepOutBoxes: [],
-    keepOutSpheres: [],
-    safety: { positionMarginRad: 0.02, velocityScale: 1, maxAccelerationRadS2: 8, maxJerkRadS3: 0, jointStateMaxAgeS: 0.5, perceptionMaxAgeS: 0 },
-    memory: { capacity: 64 },
-    ...overrides,
-  };
+  const base = agentSettingsFromConfig(defaultConfig());
+  return { ...base, planner: { ...base.planner, name: planner }, ...overrides };
 }
 
 /** Signed distance from point p to an axis-aligned box [min, max] (negative inside). */

@@ -29,9 +29,12 @@ describe('docs/parameters.md', () => {
   test('every parameter has a row with type, default, range, units and live flag', () => {
     const md = renderParametersMarkdown();
     for (const p of listParameters()) assert.ok(md.includes(`| \`${p.name}\` | ${p.type} |`), p.name);
-    assert.ok(md.includes('| `planner.horizon` | integer | `20` | [2, 128] | steps | live | Planning horizon. |'));
-    assert.ok(md.includes('| `control.rate_hz` | double | `20` | [1, 1000] | Hz | read-only |'));
-    assert.ok(md.includes('| `perception.mean` | double_array | `[0.485, 0.456, 0.406]` |'));
+    const horizonRow = `| \`planner.horizon\` | integer | \`${String(paramInfo('planner.horizon')?.default)}\` | [2, 128] | steps | live | Planning horizon. |`;
+    assert.ok(md.includes(horizonRow), horizonRow);
+    const rateRow = '| `control.rate_hz` | double | `20` | [1, 1000] | Hz | read-only |';
+    assert.ok(md.includes(rateRow), rateRow);
+    const meanRow = '| `perception.mean` | double_array | `[0.485, 0.456, 0.406]` |';
+    assert.ok(md.includes(meanRow), meanRow);
   });
 
   test('ranges use interval notation; pipes in cells are escaped', () => {
@@ -46,6 +49,7 @@ describe('docs/parameters.md', () => {
     assert.equal(range('perception.std'), 'each > 0');
     assert.equal(range('cost.effort.norm'), 'one of `quadratic`, `l1`, `smooth_abs`, `log_barrier`');
     const md = renderParametersMarkdown([{ name: 'x.y', type: 'string', default: 'a|b', description: 'one | two', units: '', live: true }]);
-    assert.ok(md.includes('| `x.y` | string | `"a\\|b"` | — | — | live | one \\| two |'));
+    const escapedRow = '| `x.y` | string | `"a\\|b"` | — | — | live | one \\| two |';
+    assert.ok(md.includes(escapedRow), escapedRow);
   });
 });

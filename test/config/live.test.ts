@@ -34,23 +34,26 @@ describe('ParameterStore', () => {
 
   test('the cross-field check elites ≤ samples sees the pending changes too', () => {
     const store = new ParameterStore();
-    const r = store.propose({ 'planner.samples': 16 });
-    assert.deepEqual(r, { successful: false, reasons: ['planner.cem.elites: must be ≤ planner.samples (16), got 32'] });
-    assert.deepEqual(store.propose({ 'planner.samples': 16, 'planner.cem.elites': 8 }), { successful: true });
-    // elites 8 is pending: raising it above the pending sample count is refused
-    const again = store.propose({ 'planner.cem.elites': 20 });
-    assert.deepEqual(again, { successful: false, reasons: ['planner.cem.elites: must be ≤ planner.samples (16), got 20'] });
+    assert.equal(store.snapshot.planner.cem.elites, 8); // the default the first message quotes
+    const r = store.propose({ 'planner.samples': 4 });
+    assert.deepEqual(r, { successful: false, reasons: ['planner.cem.elites: must be ≤ planner.samples (4), got 8'] });
+    assert.deepEqual(store.propose({ 'planner.samples': 4, 'planner.cem.elites': 2 }), { successful: true });
+    // elites 2 is pending: raising it above the pending sample count is refused
+    const again = store.propose({ 'planner.cem.elites': 5 });
+    assert.deepEqual(again, { successful: false, reasons: ['planner.cem.elites: must be ≤ planner.samples (4), got 5'] });
     assert.deepEqual(store.commit(), new Set(['planner.samples', 'planner.cem.elites']));
-    assert.equal(store.snapshot.planner.cem.elites, 8);
+    assert.equal(store.snapshot.planner.cem.elites, 2);
   });
 
   test('propose has no side effect on the snapshot; commit applies everything at once', () => {
     const store = new ParameterStore();
     const before = store.snapshot;
+    const defaultHorizon = defaultConfig().planner.horizon;
+    assert.notEqual(defaultHorizon, 40); // the proposal below must be a change
     store.propose({ 'planner.horizon': 40 });
     store.propose({ 'planner.samples': 1024, 'goal.position': [0.4, 0, 0.3] });
     assert.equal(store.snapshot, before);
-    assert.equal(store.snapshot.planner.horizon, 20);
+    assert.equal(store.snapshot.planner.horizon, defaultHorizon);
     assert.equal(store.version, 0);
 
     const changed = store.commit();
@@ -62,7 +65,7 @@ describe('ParameterStore', () => {
     assert.equal(store.version, 1);
     assert.equal(store.pending.size, 0);
     // the old snapshot is untouched
-    assert.equal(before.planner.horizon, 20);
+    assert.equal(before.planner.horizon, defaultHorizon);
     assert.equal(store.get('planner.samples'), 1024);
   });
 
@@ -70,7 +73,8 @@ describe('ParameterStore', () => {
     const store = new ParameterStore();
     const before = store.snapshot;
     assert.deepEqual(store.commit(), new Set());
-    store.propose({ 'planner.horizon': 20, 'keep_out.boxes': [] });
+    // the same values as the defaults: accepted, but nothing changes
+    assert.deepEqual(store.propose({ 'planner.horizon': defaultConfig().planner.horizon, 'keep_out.boxes': [] }), { successful: true });
     assert.deepEqual(store.commit(), new Set());
     assert.equal(store.snapshot, before);
     assert.equal(store.version, 0);
@@ -129,15 +133,18 @@ describe('ParameterStore', () => {
 
   test('discardPending drops accepted changes', () => {
     const store = new ParameterStore();
-    store.propose({ 'planner.horizon': 64 });
+    const defaultHorizon = defaultConfig().planner.horizon;
+    assert.notEqual(defaultHorizon, 64); // the proposal below must be a change
+    assert.deepEqual(store.propose({ 'planner.horizon': 64 }), { successful: true });
     store.discardPending();
     assert.deepEqual(store.commit(), new Set());
-    assert.equal(store.snapshot.planner.horizon, 20);
+    assert.equal(store.snapshot.planner.horizon, defaultHorizon);
   });
 
   test('an invalid initial configuration throws a ConfigError', () => {
     const cfg = defaultConfig();
-    cfg.planner.samples = 4; // below the default 32 elites
+    cfg.planner.samples = cfg.planner.cem.elites - 1; // one below the default elites
+    assert.ok(cfg.planner.samples >= 2, 'samples must stay inside its own range so only the cross-field rule fails');
     assert.throws(() => new ParameterStore(cfg), (e: unknown) => e instanceof ConfigError && e.problems[0]?.path === 'planner.cem.elites');
   });
 });

@@ -11,27 +11,38 @@ import {
   paramInfo,
   validateParameters,
 } from '../../src/config/index.ts';
+import type { ParamValue } from '../../src/config/index.ts';
+
+/** The declared default of a parameter; fails the test when the name is not a parameter. */
+function defaultOf(name: string): ParamValue {
+  const p = paramInfo(name);
+  assert.ok(p, `${name} is not a parameter`);
+  return p.default;
+}
 
 describe('schema', () => {
   test('the defaults are a valid configuration, nested by the dotted names', () => {
     const cfg = defaultConfig();
     assert.equal(configSchema.safeParse(cfg).success, true);
     assert.deepEqual(crossFieldIssues(cfg), []);
-    assert.equal(cfg.planner.horizon, 20);
+    assert.equal(cfg.planner.horizon, defaultOf('planner.horizon'));
     assert.equal(cfg.control.rate_hz, 20);
     assert.equal(cfg.control.command_interface, 'velocity');
-    assert.equal(cfg.cost.keep_out.weight, 100);
+    assert.equal(cfg.cost.keep_out.weight, defaultOf('cost.keep_out.weight'));
+    assert.equal(cfg.cost.posture.norm, defaultOf('cost.posture.norm'));
     assert.equal(cfg.topics.position_commands, '/forward_position_controller/commands');
     assert.deepEqual(cfg.goal.joints, []);
   });
 
   test('defaultConfig returns independent objects', () => {
     const a = defaultConfig();
+    const horizon = defaultOf('planner.horizon');
+    assert.notEqual(horizon, 3); // the edit below must change the value
     a.perception.mean[0] = 99;
     a.planner.horizon = 3;
     const b = defaultConfig();
     assert.equal(b.perception.mean[0], 0.485);
-    assert.equal(b.planner.horizon, 20);
+    assert.equal(b.planner.horizon, horizon);
     assert.equal(paramInfo('perception.mean')?.default.toString(), '0.485,0.456,0.406');
   });
 
@@ -114,7 +125,7 @@ describe('schema', () => {
     if (r.ok) return;
     assert.deepEqual(r.problems.map((p) => p.message), [
       'planner.horizon: must be an integer, got 2.5',
-      'planner.cem.elites: must be ≤ planner.samples (256), got 500',
+      'planner.cem.elites: must be ≤ planner.samples (64), got 500',
     ]);
   });
 

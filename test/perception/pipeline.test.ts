@@ -116,9 +116,15 @@ describe('PerceptionPipeline', () => {
     assert.equal(first.ok, true);
     assert.equal(second.ok ? 'ok' : second.reason, 'busy');
     await p.dispose();
+    // Overlapping frames must not share buffers: each latent equals its one-at-a-time latent.
     const q = await onnxPipeline({ dropWhenBusy: false });
-    const both = await Promise.all([q.encodeMessage(rawMsg), q.encodeMessage(rawMsg)]);
-    assert.deepEqual(both.map((r) => r.ok), [true, true]);
+    const png = await sharp(randomBytes(S * S * 3, 8), { raw: { width: S, height: S, channels: 3 } }).png().toBuffer();
+    const frames = [rawMsg, { format: 'png', data: png }, { ...rawMsg, data: randomBytes(S * S * 3, 9) }];
+    const alone = [];
+    for (const f of frames) alone.push([...(await latentOf(q.encodeMessage(f)))]);
+    const together = await Promise.all(frames.map((f) => latentOf(q.encodeMessage(f))));
+    assert.deepEqual(together.map((z) => [...z]), alone);
+    assert.notDeepEqual(alone[0], alone[2]);
     await q.dispose();
   });
 

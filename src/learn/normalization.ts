@@ -1,0 +1,86 @@
+/**
+ * Normalization constants measured on the training frames: image channel statistics for the encoder,
+ * and the predictor's input scaling and output scaling (see PredictorSpec in world-model/learned-format.ts).
+ */
+import type { ImageSpec } from '../world-model/learned-format.ts';
+import type { Dataset } from './dataset.ts';
+
+export interface Normalization {
+  image: Pick<ImageSpec, 'mean' | 'std'>;
+  /** [D + A] */
+  inputMean: number[];
+  inputStd: number[];
+  /** [D] */
+  keep: number[];
+  outputScale: number[];
+  outputOffset: number[];
+}
+
+/** Output scale of latent deltas: the predictor's last layer then works in O(1) numbers for typical steps. */
+export const LATENT_DELTA_SCALE = 0.1;
+const MIN_STD = 1e-3;
+
+/** Statistics over the frames of the given segments. */
+export function measureNormalization(ds: Dataset, segmentIds: readonly number[], latentDim: number): Normalization {
+  const dof = ds.dof;
+  const hw = ds.width * ds.height;
+  const ch = [0, 0, 0];
+  const ch2 = [0, 0, 0];
+  let pixels = 0;
+  const sums = { q: new Float64Array(dof), q2: new Float64Array(dof), qd: new Float64Array(dof), qd2: new Float64Array(dof), a: new Float64Array(dof), a2: new Float64Array(dof), dq2: new Float64Array(dof) };
+  let frames = 0;
+  let steps = 0;
+  for (const s of segmentIds) {
+    const seg = ds.segments[s]!;
+    for (let n = seg.start; n < seg.start + seg.length; n++) {
+      const o = n * hw * 3;
+      for (let p = 0; p < hw; p++) {
+        for (let c = 0; c < 3; c++) {
+          const v = ds.images[o + p * 3 + c]! / 255;
+          ch[c]! += v;
+          ch2[c]! += v * v;
+        }
+      }
+      pixels += hw;
+      for (let j = 0; j < dof; j++) {
+        const q = ds.q[n * dof + j]!;
+        const qd = ds.qd[n * dof + j]!;
+        const a = ds.a[n * dof + j]!;
+        sums.q[j]! += q;
+        sums.q2[j]! += q * q;
+        sums.qd[j]! += qd;
+        sums.qd2[j]! += qd * qd;
+        sums.a[j]! += a;
+        sums.a2[j]! += a * a;
+        if (n + 1 < seg.start + seg.length) {
+          const d = ds.q[(n + 1) * dof + j]! - q;
+          sums.dq2[j]! += d * d;
+        }
+      }
+      frames++;
+      if (n + 1 < seg.start + seg.length) steps++;
+    }
+  }
+  const std = (s: number, s2: number, n: number): number => Math.max(MIN_STD, Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)));
+  const image = {
+    mean: ch.map((s) => s / pixels),
+    std: ch.map((s, c) => Math.max(0.01, Math.sqrt(Math.max(0, ch2[c]! / pixels - (s / pixels) ** 2)))),
+  };
+  const mean = (s: Float64Array): number[] => Array.from(s, (v) => v / frames);
+  const stds = (s: Float64Array, s2: Float64Array): number[] => Array.from(s, (v, j) => std(v, s2[j]!, frames));
+  const qMean = mean(sums.q);
+  const qdMean = mean(sums.qd);
+  const aMean = mean(sums.a);
+  const dqStd = Array.from(sums.dq2, (v) => Math.max(MIN_STD, Math.sqrt(v / Math.max(1, steps))));
+  const qdStd = stds(sums.qd, sums.qd2);
+  const zeros = (n: number): number[] => new Array<number>(n).fill(0);
+  const ones = (n: number): number[] => new Array<number>(n).fill(1);
+  return {
+    image,
+    inputMean: [...zeros(latentDim), ...qMean, ...qdMean, ...aMean],
+    inputStd: [...ones(latentDim), ...stds(sums.q, sums.q2), ...qdStd, ...stds(sums.a, sums.a2)],
+    keep: [...ones(latentDim), ...ones(dof), ...zeros(dof)],
+    outputScale: [...new Array<number>(latentDim).fill(LATENT_DELTA_SCALE), ...dqStd, ...qdStd],
+    outputOffset: [...zeros(latentDim), ...zeros(dof), ...qdMean],
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * `odra_agent` on ROS 2: the agent node (`nodes/agent-node.ts`) on rclnodejs, as a lifecycle node
+ * (default) or a plain one (`--plain`, which configures and activates at once).
+ *
+ *   node dist/ros/agent-main.js [options] [--ros-args ...]      (what `ros2 run odra agent` runs)
+ *   odra ros agent [options] [--ros-args ...]
+ *
+ * Options (before any --ros-args):
+ *   --plain                 a plain node: configure and activate at start, hold and exit on SIGINT
+ *   --autostart             lifecycle node that configures and activates itself once ready
+ *   --params-file <file>    shorthand for `--ros-args --params-file <file>`
+ *   --latent-topic <topic>  take stamped latents from a perception node instead of encoding
+ *                           camera frames here (split deployment; see docs/ros.md)
+ *   --latent-wait-s <s>     how long to wait for the first latent at start (default 30)
+ * Everything after `--ros-args` goes to rcl: remaps (`-r __ns:=/arm`), `-p name:=value`,
+ * `--params-file`, `--log-level`.
+ *
+ * Models are loaded once, before the first configure (a lifecycle callback cannot wait): until then
+ * configure fails with "still loading"; perception parameters are read-only, so a later configure
+ * reuses them.
+ */
+
+import { pathToFileURL } from 'node:url';
+import type { OdraConfig } from '../config/schema.ts';
+import type { PerceptionPipeline } from '../perception/pipeline.ts';
+import { loadAgentChain, resolveAgentConfig } from './agent-config.ts';
+import { AgentLifecycle, type AgentAssembly, type TransitionResult } from './agent-lifecycle.ts';
+import { CameraLatents, firstLatentDim, RemoteLatents } from './latent-input.ts';
+import type { LifecycleScope } from './lifecycle-scope.ts';
+import { loadRclnodejs, RosUnavailableError } from './load-rclnodejs.ts';
+import { createRclNode, type RclNode } from './rcl-bus.ts';
+import type { LoadedRclnodejs, RclLifecycleNode } from './rclnodejs-types.ts';
+
+export const AGENT_NODE_NAME = 'odra_agent';
+
+export interface AgentMainOptions {
+  plain: boolean;
+  autostart: boolean;
+  latentTopic: string | null;
+  latentWaitS: number;
+  /** arguments for rcl: `--ros-args` sections, the `--params-file` shorthand turned into one */
+  rosArgs: string[];
+}
+
+/** Splits odra's options from rcl's; throws an Error naming a bad option. */
+export function parseAgentArgs(argv: readonly string[]): AgentMainOptions {
+  const out: AgentMainOptions = { plain: false, autostart: false, latentTopic: null, latentWaitS: 30, rosArgs: [] };
+  const ros = argv.indexOf('--ros-args');
+  const own = ros < 0 ? argv : argv.slice(0, ros);
+  if (ros >= 0) out.rosArgs.push(...argv.slice(ros));
+  const value = (i: number, flag: string): string => {
+    const v = own[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < own.length; i++) {
+    const a = own[i]!;
+    if (a === '--plain') out.plain = true;
+    else if (a === '--autostart') out.autostart = true;
+    else if (a === '--params-file') out.rosArgs.push('--ros-args', '--params-file', value(i++, a), '--');
+    else if (a === '--latent-topic') out.latentTopic = value(i++, a);
+    else if (a === '--latent-wait-s') {
+      const s = Number(value(i++, a));
+      if (!(s > 0)) throw new Error(`--latent-wait-s must be a number > 0, got ${own[i]}`);
+      out.latentWaitS = s;
+    } else throw new Error(`unknown option '${a}' (options: --plain, --autostart, --params-file <file>, --latent-topic <topic>, --latent-wait-s <s>; rcl arguments go after --ros-args)`);
+  }
+  return out;
+}
+
+/** Perception resources, loaded once before the first configure. */
+type Latents =
+  | { kind: 'none' }
+  | { kind: 'camera'; pipeline: PerceptionPipeline }
+  | { kind: 'remote'; topic: string; latentDim: number };
+
+async function prepareLatents(node: RclNode, config: OdraConfig | null, opts: AgentMainOptions): Promise<Latents> {
+  if (opts.latentTopic !== null) {
+    node.logger.info(`waiting for stamped latents on ${node.resolveName(opts.latentTopic)}`);
+    const latentDim = await firstLatentDim(node, opts.latentTopic, opts.latentWaitS);
+    return { kind: 'remote', topic: opts.latentTopic, latentDim };
+  }
+  if (config === null || config.perception.encoder === 'none') return { kind: 'none' };
+  const { PerceptionPipeline } = await import('../perception/pipeline.ts');
+  const p = config.perception;
+  // the ONNX runtime here offers cuda and cpu; other names are skipped as unavailable
+  const providers = p.execution_providers.filter((x): x is 'cuda' | 'cpu' => x === 'cuda' || x === 'cpu');
+  if (providers.length < p.execution_providers.length) {
+    node.logger.warn(`perception.execution_providers: only cuda and cpu are available; using [${providers.join(', ') || 'cpu'}]`);
+  }
+  const pipeline = await PerceptionPipeline.create(
+    {
+      encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'] },
+      preprocess: { width: p.width, height: p.height, mean: p.mean, std: p.std, layout: p.layout, channelOrder: p.channel_order },
+      maxPixels: p.max_pixels,
+    },
+    { log: (m) => node.logger.info(m) },
+  );
+  node.logger.info(`perception: ${p.encoder} encoder, latent size ${pipeline.latentDim}`);
+  return { kind: 'camera', pipeline };
+}
+
+function assembleWith(lc: () => AgentLifecycle, latents: () => Latents | string) {
+  return (config: OdraConfig, scope: LifecycleScope): AgentAssembly | string => {
+    const l = latents();
+    if (typeof l === 'string') return l;
+    if (config.world_model.kind !== 'kinematic') {
+      return `world_model.kind '${config.world_model.kind}' is not available in odra's ROS agent yet; use 'kinematic'`;
+    }
+    const chain = loadAgentChain(config);
+    if (l.kind === 'none') return { chain };
+    if (l.kind === 'remote') {
+      const remote = new RemoteLatents(scope, l.topic, l.latentDim);
+      return { chain, options: { latentDim: l.latentDim, latentSource: remote.source } };
+    }
+    const camera = new CameraLatents(scope, l.pipeline, {
+      imageTopic: config.topics.image,
+      compressedImageTopic: config.topics.compressed_image,
+      maxRateHz: () => lc().agent?.config.perception.max_rate_hz ?? config.perception.max_rate_hz,
+    });
+    return { chain, options: { latentDim: camera.latentDim, latentSource: camera.source } };
+  };
+}
+
+function returnCode(loaded: LoadedRclnodejs, node: RclNode, what: string, r: TransitionResult): number {
+  const codes = loaded.rcl.lifecycle.CallbackReturnCode;
+  if (r.ok) return codes.SUCCESS;
+  node.logger.error(`${what} failed: ${r.reason}`);
+  return codes.FAILURE;
+}
+
+/** Binds the lifecycle to an rclnodejs LifecycleNode's transition callbacks. */
+function bindLifecycle(loaded: LoadedRclnodejs, node: RclNode, ln: RclLifecycleNode, lc: AgentLifecycle): void {
+  ln.registerOnConfigure(() => returnCode(loaded, node, 'configure', lc.configure()));
+  ln.registerOnActivate(() => returnCode(loaded, node, 'activate', lc.activate()));
+  ln.registerOnDeactivate(() => returnCode(loaded, node, 'deactivate', lc.deactivate()));
+  ln.registerOnCleanup(() => returnCode(loaded, node, 'cleanup', lc.cleanup()));
+  ln.registerOnShutdown(() => returnCode(loaded, node, 'shutdown', lc.shutdown()));
+  ln.registerOnError(() => returnCode(loaded, node, 'error handling', lc.error()));
+}
+
+/** Runs the agent until SIGINT/SIGTERM; resolves with the process exit code. */
+export async function runAgent(argv: readonly string[], loadedIn?: LoadedRclnodejs): Promise<number> {
+  const opts = parseAgentArgs(argv);
+  const loaded = loadedIn ?? loadRclnodejs();
+  const { rcl } = loaded;
+  await rcl.init(undefined, [process.argv0, 'odra_agent', ...opts.rosArgs]);
+  rcl.removeSignalHandlers?.();
+  const node = createRclNode(loaded, AGENT_NODE_NAME, { lifecycle: !opts.plain });
+
+  // the first configuration decides which models to load; errors surface at configure
+  let firstConfig: OdraConfig | null = null;
+  try {
+    const resolved = resolveAgentConfig(node, node.parameterOverrides());
+    firstConfig = resolved.config;
+    for (const msg of resolved.ignored) node.logger.warn(`ignored parameter override ${msg}`);
+  } catch (e) {
+    node.logger.error(e instanceof Error ? e.message : String(e));
+  }
+
+  const prepared: { latents: Latents | string } = { latents: 'models are still loading; configure again in a moment' };
+  let lc: AgentLifecycle | null = null;
+  const lifecycle = new AgentLifecycle(node, {
+    resolveConfig: () => resolveAgentConfig(node, node.parameterOverrides()).config,
+    assemble: assembleWith(
+      () => lc!,
+      () => prepared.latents,
+    ),
+  });
+  lc = lifecycle;
+  const ln = node.lifecycleNode;
+  if (ln !== undefined) bindLifecycle(loaded, node, ln, lifecycle);
+  node.spin();
+
+  const ready = prepareLatents(node, firstConfig, opts).then(
+    (l) => {
+      prepared.latents = l;
+      return true;
+    },
+    (e: unknown) => {
+      prepared.latents = `perception could not be prepared: ${e instanceof Error ? e.message : String(e)}`;
+      node.logger.error(prepared.latents);
+      return false;
+    },
+  );
+
+  let exitCode = 0;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+  if (await ready) {
+    if (opts.plain) {
+      const r = lifecycle.configure();
+      const a = r.ok ? lifecycle.activate() : r;
+      if (!a.ok) {
+        node.logger.error(`cannot start: ${a.reason}`);
+        exitCode = 1;
+      }
+    } else if (opts.autostart && ln !== undefined) {
+      try {
+        ln.configure();
+        if (lifecycle.state === 'inactive') ln.activate();
+      } catch (e) {
+        node.logger.error(`autostart: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (lifecycle.state !== 'active') node.logger.error('autostart did not reach the active state (see above)');
+    }
+  }
+
+  if (exitCode === 0) {
+    node.logger.info(ln !== undefined && !opts.autostart ? `lifecycle node ${node.fullyQualifiedName} waiting for configure` : `${node.fullyQualifiedName} running`);
+    await stopped;
+  }
+  // stop moving first: the hold goes out before the node goes away
+  if (ln !== undefined && lifecycle.state !== 'finalized') {
+    try {
+      ln.shutdown();
+    } catch {
+      lifecycle.shutdown();
+    }
+  } else if (lifecycle.state !== 'finalized') lifecycle.shutdown();
+  await new Promise((r) => setTimeout(r, 200)); // let DDS send the hold
+  node.stop();
+  node.destroy();
+  const l = prepared.latents;
+  if (typeof l !== 'string' && l.kind === 'camera') await l.pipeline.dispose();
+  if (!rcl.isShutdown()) rcl.shutdown();
+  return exitCode;
+}
+
+/** Entry point: prints why it cannot run instead of a stack trace. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    return await runAgent(argv);
+  } catch (e) {
+    if (e instanceof RosUnavailableError) process.stderr.write(`${e.message}\n`);
+    else process.stderr.write(`odra_agent: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
+}

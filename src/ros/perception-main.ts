@@ -1,0 +1,108 @@
+/**
+ * `odra_perception`: the optional perception node of a split deployment (camera and GPU on one
+ * machine, the agent on another, or just two processes). It encodes camera frames with the
+ * configured encoder and publishes stamped latents on `~/latent` (`latent-message.ts` describes
+ * the message); the agent subscribes with `--latent-topic /odra_perception/latent`.
+ *
+ *   node dist/ros/perception-main.js --params-file config/odra_agent.yaml [--ros-args ...]
+ *   odra ros perception --params-file config/odra_agent.yaml
+ *
+ * It reads the agent's parameter file (the `odra_agent` section, or `--config-node <name>`), so
+ * both nodes agree on perception.* and topics.*; `--ros-args -p` overrides for this node apply last.
+ */
+
+import { pathToFileURL } from 'node:url';
+import { timeFromSeconds } from '../bus/messages.ts';
+import { QOS_SENSOR_DATA } from '../bus/qos.ts';
+import { paramInfo } from '../config/catalog.ts';
+import { loadConfig } from '../config/load.ts';
+import { CameraLatents } from './latent-input.ts';
+import { encodeLatent } from './latent-message.ts';
+import { loadRclnodejs, RosUnavailableError } from './load-rclnodejs.ts';
+import { createRclNode } from './rcl-bus.ts';
+import type { LoadedRclnodejs } from './rclnodejs-types.ts';
+
+export const PERCEPTION_NODE_NAME = 'odra_perception';
+
+export interface PerceptionMainOptions {
+  paramsFiles: string[];
+  configNode: string;
+  rosArgs: string[];
+}
+
+export function parsePerceptionArgs(argv: readonly string[]): PerceptionMainOptions {
+  const out: PerceptionMainOptions = { paramsFiles: [], configNode: 'odra_agent', rosArgs: [] };
+  const ros = argv.indexOf('--ros-args');
+  const own = ros < 0 ? argv : argv.slice(0, ros);
+  if (ros >= 0) out.rosArgs.push(...argv.slice(ros));
+  for (let i = 0; i < own.length; i++) {
+    const a = own[i]!;
+    const v = own[i + 1];
+    if ((a === '--params-file' || a === '--config-node') && (v === undefined || v.startsWith('--'))) throw new Error(`${a} needs a value`);
+    if (a === '--params-file') out.paramsFiles.push(own[++i]!);
+    else if (a === '--config-node') out.configNode = own[++i]!;
+    else throw new Error(`unknown option '${a}' (options: --params-file <file>, --config-node <name>; rcl arguments go after --ros-args)`);
+  }
+  return out;
+}
+
+export async function runPerception(argv: readonly string[], loadedIn?: LoadedRclnodejs): Promise<number> {
+  const opts = parsePerceptionArgs(argv);
+  const loaded = loadedIn ?? loadRclnodejs();
+  const { rcl } = loaded;
+  await rcl.init(undefined, [process.argv0, PERCEPTION_NODE_NAME, ...opts.rosArgs]);
+  rcl.removeSignalHandlers?.();
+  const node = createRclNode(loaded, PERCEPTION_NODE_NAME);
+  const overrides: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node.parameterOverrides())) if (paramInfo(k) !== undefined) overrides[k] = v;
+  const config = loadConfig({ files: opts.paramsFiles, nodeName: opts.configNode, overrides });
+  const p = config.perception;
+  if (p.encoder === 'none') throw new Error('perception.encoder is none: there is nothing for odra_perception to encode');
+  const { PerceptionPipeline } = await import('../perception/pipeline.ts');
+  const providers = p.execution_providers.filter((x): x is 'cuda' | 'cpu' => x === 'cuda' || x === 'cpu');
+  const pipeline = await PerceptionPipeline.create(
+    {
+      encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'] },
+      preprocess: { width: p.width, height: p.height, mean: p.mean, std: p.std, layout: p.layout, channelOrder: p.channel_order },
+      maxPixels: p.max_pixels,
+    },
+    { log: (m) => node.logger.info(m) },
+  );
+  const pub = node.createPublisher('std_msgs/msg/Float32MultiArray', '~/latent', QOS_SENSOR_DATA);
+  const camera = new CameraLatents(node, pipeline, {
+    imageTopic: config.topics.image,
+    compressedImageTopic: config.topics.compressed_image,
+    maxRateHz: () => p.max_rate_hz,
+    onLatent: (stampS, latent) => pub.publish(encodeLatent(timeFromSeconds(stampS), latent)),
+  });
+  node.spin();
+  node.logger.info(`encoding ${config.topics.image} into ${pub.topic} (latent size ${camera.latentDim})`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  node.stop();
+  node.destroy();
+  await pipeline.dispose();
+  if (!rcl.isShutdown()) rcl.shutdown();
+  return 0;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    return await runPerception(argv);
+  } catch (e) {
+    if (e instanceof RosUnavailableError) process.stderr.write(`${e.message}\n`);
+    else process.stderr.write(`odra_perception: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
+}

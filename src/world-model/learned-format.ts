@@ -1,0 +1,210 @@
+/**
+ * The on-disk format of a learned latent world model (written by `odra train`, read by
+ * `loadLearnedWorldModel`): `model.json` describes the networks, their normalization and provenance;
+ * each network's weights are one little-endian float32 file listed in a tfjs-style weights manifest;
+ * `encoder.onnx` and `predictor.onnx` are the same networks for ONNX Runtime.
+ *
+ * Networks are plain MLPs: y = act(x·W + b) per layer, W stored [in, out] row-major.
+ */
+
+export const LEARNED_MODEL_FORMAT = 'odra-learned-world-model';
+export const LEARNED_MODEL_VERSION = 1;
+
+export type Activation = 'relu' | 'tanh' | 'silu' | 'linear';
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'silu', 'linear'];
+
+export interface DenseSpec {
+  inDim: number;
+  outDim: number;
+  activation: Activation;
+}
+
+export interface MlpSpec {
+  layers: DenseSpec[];
+}
+
+/** Per layer: w [inDim·outDim] row-major, b [outDim]. */
+export interface MlpWeights {
+  w: Float32Array[];
+  b: Float32Array[];
+}
+
+/** How a camera image becomes the encoder input. */
+export interface ImageSpec {
+  /** encoder input size, px (images are area-averaged down to it) */
+  width: number;
+  height: number;
+  channels: 3;
+  layout: 'nchw';
+  /** per channel, on values in [0, 1] */
+  mean: number[];
+  std: number[];
+}
+
+export interface EncoderSpec {
+  mlp: MlpSpec;
+  image: ImageSpec;
+  /** file names inside the model directory */
+  weights: string;
+  onnx: string;
+}
+
+/**
+ * The predictor maps a state row s = [z | q | qd] and an action a to the next state:
+ *   x = ([s | a] − inputMean) / inputStd,  o = MLP(x),  s' = keep ⊙ s + outputScale ⊙ o + outputOffset.
+ * keep is 1 for residual outputs (z, q) and 0 for absolute ones (qd).
+ */
+export interface PredictorSpec {
+  mlp: MlpSpec;
+  latentDim: number;
+  dof: number;
+  stateDim: number;
+  actionDim: number;
+  inputMean: number[];
+  inputStd: number[];
+  keep: number[];
+  outputScale: number[];
+  outputOffset: number[];
+  weights: string;
+  onnx: string;
+}
+
+/** One tensor of a weights file (tfjs weights-manifest entry). */
+export interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+}
+
+export interface WeightsGroup {
+  paths: string[];
+  weights: WeightEntry[];
+}
+
+export interface LearnedModelJson {
+  format: typeof LEARNED_MODEL_FORMAT;
+  version: number;
+  /** control period the predictor steps by, s */
+  dtS: number;
+  jointNames: string[];
+  latentDim: number;
+  /** action meaning: joint velocities, rad/s */
+  actionKind: 'velocity';
+  encoder: EncoderSpec;
+  predictor: PredictorSpec;
+  weightsManifest: WeightsGroup[];
+  /** dataset provenance: sha256 of the aligned data, files, sizes */
+  data: Record<string, unknown>;
+  /** the training configuration as resolved */
+  training: Record<string, unknown>;
+  /** final metrics (losses, validation errors, export check) */
+  metrics: Record<string, unknown>;
+}
+
+/** Number of parameters of an MLP. */
+export function mlpParameterCount(spec: MlpSpec): number {
+  return spec.layers.reduce((n, l) => n + l.inDim * l.outDim + l.outDim, 0);
+}
+
+/** Manifest entries of an MLP's weights, in file order (w0, b0, w1, b1, ...). */
+export function mlpWeightEntries(prefix: string, spec: MlpSpec): WeightEntry[] {
+  const out: WeightEntry[] = [];
+  spec.layers.forEach((l, i) => {
+    out.push({ name: `${prefix}/dense_${i}/kernel`, shape: [l.inDim, l.outDim], dtype: 'float32' });
+    out.push({ name: `${prefix}/dense_${i}/bias`, shape: [l.outDim], dtype: 'float32' });
+  });
+  return out;
+}
+
+/** Serializes MLP weights as consecutive little-endian float32 (w0, b0, w1, b1, ...). */
+export function packMlpWeights(spec: MlpSpec, weights: MlpWeights): Uint8Array {
+  const n = mlpParameterCount(spec);
+  const out = new Float32Array(n);
+  let o = 0;
+  spec.layers.forEach((_, i) => {
+    out.set(weights.w[i]!, o);
+    o += weights.w[i]!.length;
+    out.set(weights.b[i]!, o);
+    o += weights.b[i]!.length;
+  });
+  return littleEndianBytes(out);
+}
+
+/** Reads weights written by packMlpWeights; throws when the size does not match the spec. */
+export function unpackMlpWeights(spec: MlpSpec, bytes: Uint8Array, what: string): MlpWeights {
+  const n = mlpParameterCount(spec);
+  if (bytes.byteLength !== n * 4) throw new Error(`${what}: expected ${n * 4} bytes (${n} float32), got ${bytes.byteLength}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const all = new Float32Array(n);
+  for (let i = 0; i < n; i++) all[i] = view.getFloat32(i * 4, true);
+  const w: Float32Array[] = [];
+  const b: Float32Array[] = [];
+  let o = 0;
+  for (const l of spec.layers) {
+    w.push(all.slice(o, o + l.inDim * l.outDim));
+    o += l.inDim * l.outDim;
+    b.push(all.slice(o, o + l.outDim));
+    o += l.outDim;
+  }
+  return { w, b };
+}
+
+function littleEndianBytes(a: Float32Array): Uint8Array {
+  const out = new Uint8Array(a.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < a.length; i++) view.setFloat32(i * 4, a[i]!, true);
+  return out;
+}
+
+/** Problems of a model.json, each with its path; empty when it is usable. */
+export function checkLearnedModelJson(v: unknown): string[] {
+  const problems: string[] = [];
+  if (typeof v !== 'object' || v === null) return ['model.json: not an object'];
+  const m = v as Partial<LearnedModelJson>;
+  if (m.format !== LEARNED_MODEL_FORMAT) problems.push(`format: expected '${LEARNED_MODEL_FORMAT}', got '${String(m.format)}'`);
+  if (m.version !== LEARNED_MODEL_VERSION) problems.push(`version: expected ${LEARNED_MODEL_VERSION}, got ${String(m.version)}`);
+  if (!(typeof m.dtS === 'number' && m.dtS > 0)) problems.push('dtS: must be a number > 0');
+  if (!Array.isArray(m.jointNames) || m.jointNames.length === 0) problems.push('jointNames: must be a non-empty list');
+  if (!(Number.isInteger(m.latentDim) && m.latentDim! > 0)) problems.push('latentDim: must be a positive integer');
+  checkMlp(m.encoder?.mlp, 'encoder.mlp', problems);
+  checkMlp(m.predictor?.mlp, 'predictor.mlp', problems);
+  const e = m.encoder;
+  if (e?.image) {
+    if (e.image.mean?.length !== 3 || e.image.std?.length !== 3) problems.push('encoder.image: mean and std need 3 values');
+    const inDim = e.mlp?.layers?.[0]?.inDim;
+    if (inDim !== undefined && inDim !== 3 * e.image.width * e.image.height) {
+      problems.push(`encoder.mlp.layers[0].inDim: ${inDim} != 3·${e.image.width}·${e.image.height}`);
+    }
+    const out = e.mlp?.layers?.at(-1)?.outDim;
+    if (out !== undefined && out !== m.latentDim) problems.push(`encoder.mlp: output ${out} != latentDim ${String(m.latentDim)}`);
+  } else problems.push('encoder.image: missing');
+  const p = m.predictor;
+  if (p) {
+    const D = p.stateDim;
+    const A = p.actionDim;
+    if (D !== p.latentDim + 2 * p.dof) problems.push(`predictor.stateDim: ${D} != latentDim + 2·dof`);
+    if (p.latentDim !== m.latentDim) problems.push('predictor.latentDim: differs from latentDim');
+    if (Array.isArray(m.jointNames) && p.dof !== m.jointNames.length) problems.push('predictor.dof: differs from the number of jointNames');
+    if (p.inputMean?.length !== D + A || p.inputStd?.length !== D + A) problems.push(`predictor.inputMean/inputStd: need ${D + A} values`);
+    if (p.keep?.length !== D || p.outputScale?.length !== D || p.outputOffset?.length !== D) problems.push(`predictor.keep/outputScale/outputOffset: need ${D} values`);
+    const l = p.mlp?.layers;
+    if (l && l.length > 0) {
+      if (l[0]!.inDim !== D + A) problems.push(`predictor.mlp.layers[0].inDim: ${l[0]!.inDim} != stateDim + actionDim ${D + A}`);
+      if (l.at(-1)!.outDim !== D) problems.push(`predictor.mlp: output ${l.at(-1)!.outDim} != stateDim ${D}`);
+    }
+    if (p.inputStd?.some((s) => !(s > 0))) problems.push('predictor.inputStd: every value must be > 0');
+  } else problems.push('predictor: missing');
+  return problems;
+}
+
+function checkMlp(spec: MlpSpec | undefined, path: string, problems: string[]): void {
+  if (!spec || !Array.isArray(spec.layers) || spec.layers.length === 0) {
+    problems.push(`${path}: needs at least one layer`);
+    return;
+  }
+  spec.layers.forEach((l, i) => {
+    if (!(Number.isInteger(l.inDim) && l.inDim > 0 && Number.isInteger(l.outDim) && l.outDim > 0)) problems.push(`${path}.layers[${i}]: bad sizes`);
+    if (!ACTIVATIONS.includes(l.activation)) problems.push(`${path}.layers[${i}].activation: unknown '${String(l.activation)}'`);
+    if (i > 0 && spec.layers[i - 1]!.outDim !== l.inDim) problems.push(`${path}.layers[${i}].inDim: ${l.inDim} != previous outDim ${spec.layers[i - 1]!.outDim}`);
+  });
+}

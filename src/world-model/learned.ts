@@ -1,0 +1,335 @@
+/**
+ * The learned latent world model: state rows [z | q | qd], where z is the encoding of the camera image.
+ * Forward rollouts run the exported predictor step through ONNX Runtime, one batched call per step;
+ * gradients (rolloutVjp) backpropagate through the same MLP in plain Float64 algebra (learned-mlp.ts).
+ *
+ * `loadLearnedWorldModel(dir)` reads a directory written by `odra train` (see learned-format.ts). It is a
+ * configure-time call; after it, step/rollout/rolloutVjp do no I/O.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import {
+  checkLearnedModelJson,
+  unpackMlpWeights,
+  type ImageSpec,
+  type LearnedModelJson,
+  type MlpWeights,
+  type PredictorSpec,
+} from './learned-format.ts';
+import { areaResizeRgb8, normalizeRgb8Nchw } from './learned-image.ts';
+import { MlpF64 } from './learned-mlp.ts';
+import { makeStateLayout, type StateLayout, type WorldModel } from './world-model.ts';
+
+export type LearnedBackend = 'onnx' | 'js';
+
+export interface LoadLearnedOptions {
+  /** forward inference: ONNX Runtime (default) or the plain Float64 MLP */
+  backend?: LearnedBackend;
+  /** ONNX Runtime intra-op threads; default 1 (the planner's batches are small) */
+  threads?: number;
+}
+
+/** Encodes camera images into the model's latent. */
+export interface LearnedEncoder {
+  readonly latentDim: number;
+  readonly image: ImageSpec;
+  /** One rgb8 image (row-major HWC, width·height·3 bytes) of any size → z (latentDim). */
+  encode(image: Uint8Array, width: number, height: number): Promise<Float32Array>;
+  /** n images already at the encoder size (HWC rgb8 back to back) → [n, latentDim]. */
+  encodeResized(images: Uint8Array, n: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+export interface LoadedLearnedWorldModel {
+  model: LearnedWorldModel;
+  encoder: LearnedEncoder;
+  latentDim: number;
+  /** the parsed model.json */
+  spec: LearnedModelJson;
+  dir: string;
+}
+
+/** Thrown when a model directory is missing files or describes an unusable model; lists every problem. */
+export class LearnedModelError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${dir}: cannot load the learned world model:\n  ${problems.join('\n  ')}`);
+    this.name = 'LearnedModelError';
+  }
+}
+
+/** Predictor forward on Float64 rows through the plain MLP, with the model's normalization. */
+export class PredictorF64 {
+  readonly mlp: MlpF64;
+  readonly spec: PredictorSpec;
+  private readonly invStd: Float64Array;
+  private readonly mean: Float64Array;
+  private x = new Float64Array(0);
+  private o = new Float64Array(0);
+  private gx = new Float64Array(0);
+
+  constructor(spec: PredictorSpec, weights: MlpWeights) {
+    this.spec = spec;
+    this.mlp = new MlpF64(spec.mlp, weights);
+    this.mean = Float64Array.from(spec.inputMean);
+    this.invStd = Float64Array.from(spec.inputStd, (s) => 1 / s);
+  }
+
+  private ensure(n: number): void {
+    const { stateDim: D, actionDim: A } = this.spec;
+    if (this.x.length >= n * (D + A)) return;
+    this.x = new Float64Array(n * (D + A));
+    this.o = new Float64Array(n * D);
+    this.gx = new Float64Array(n * (D + A));
+  }
+
+  /** s [n, D], a [n, A] → out [n, D]. */
+  step(s: Float64Array, a: Float64Array, n: number, out: Float64Array): void {
+    this.ensure(n);
+    const { stateDim: D, actionDim: A, keep, outputScale, outputOffset } = this.spec;
+    const I = D + A;
+    const { x, o, mean, invStd } = this;
+    for (let i = 0; i < n; i++) {
+      for (let d = 0; d < D; d++) x[i * I + d] = (s[i * D + d]! - mean[d]!) * invStd[d]!;
+      for (let j = 0; j < A; j++) x[i * I + D + j] = (a[i * A + j]! - mean[D + j]!) * invStd[D + j]!;
+    }
+    this.mlp.forward(x, n, o);
+    for (let i = 0; i < n; i++) {
+      for (let d = 0; d < D; d++) out[i * D + d] = keep[d]! * s[i * D + d]! + outputScale[d]! * o[i * D + d]! + outputOffset[d]!;
+    }
+  }
+
+  /**
+   * VJP of one step at (s, a): gNext [n, D] = dL/ds'; ADDS dL/ds into gS [n, D] and WRITES dL/da into gA [n, A].
+   * Recomputes the forward pass at (s, a).
+   */
+  stepVjp(s: Float64Array, a: Float64Array, n: number, gNext: Float64Array, gS: Float64Array, gA: Float64Array): void {
+    this.step(s, a, n, this.scratchOut(n));
+    const { stateDim: D, actionDim: A, keep, outputScale } = this.spec;
+    const I = D + A;
+    const { o, gx, invStd } = this;
+    for (let i = 0; i < n * D; i++) o[i] = outputScale[i % D]! * gNext[i]!;
+    this.mlp.backward(o, n, gx);
+    for (let i = 0; i < n; i++) {
+      for (let d = 0; d < D; d++) gS[i * D + d]! += keep[d]! * gNext[i * D + d]! + gx[i * I + d]! * invStd[d]!;
+      for (let j = 0; j < A; j++) gA[i * A + j] = gx[i * I + D + j]! * invStd[D + j]!;
+    }
+  }
+
+  private out = new Float64Array(0);
+  private scratchOut(n: number): Float64Array {
+    const need = n * this.spec.stateDim;
+    if (this.out.length < need) this.out = new Float64Array(need);
+    return this.out;
+  }
+}
+
+/** ONNX Runtime session of the predictor step with float32 buffers per batch size. */
+class OnnxStep {
+  private bufs = new Map<number, { s: Float32Array; a: Float32Array }>();
+  constructor(
+    private readonly session: InferenceSession,
+    private readonly D: number,
+    private readonly A: number,
+  ) {}
+
+  async run(s: Float64Array, a: Float64Array, n: number, out: Float64Array): Promise<void> {
+    const { D, A } = this;
+    let b = this.bufs.get(n);
+    if (!b) {
+      if (this.bufs.size > 16) this.bufs.clear(); // batch sizes change only when the planner is retuned
+      b = { s: new Float32Array(n * D), a: new Float32Array(n * A) };
+      this.bufs.set(n, b);
+    }
+    for (let i = 0; i < n * D; i++) b.s[i] = s[i]!;
+    for (let i = 0; i < n * A; i++) b.a[i] = a[i]!;
+    const res = await this.session.run({ state: new Tensor('float32', b.s, [n, D]), action: new Tensor('float32', b.a, [n, A]) });
+    const y = res.next_state!.data as Float32Array;
+    for (let i = 0; i < n * D; i++) out[i] = y[i]!;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+export class LearnedWorldModel implements WorldModel {
+  readonly kind = 'learned';
+  readonly layout: StateLayout;
+  readonly stateDim: number;
+  readonly actionDim: number;
+  readonly dtS: number;
+  readonly differentiable = true;
+  readonly backend: LearnedBackend;
+  readonly predictor: PredictorF64;
+  private readonly onnx: OnnxStep | null;
+  private gA = new Float64Array(0);
+
+  constructor(spec: LearnedModelJson, weights: MlpWeights, session: InferenceSession | null) {
+    const p = spec.predictor;
+    this.layout = makeStateLayout(p.latentDim, p.dof);
+    this.stateDim = p.stateDim;
+    this.actionDim = p.actionDim;
+    this.dtS = spec.dtS;
+    this.predictor = new PredictorF64(p, weights);
+    this.onnx = session ? new OnnxStep(session, p.stateDim, p.actionDim) : null;
+    this.backend = session ? 'onnx' : 'js';
+  }
+
+  step(s: Float64Array, a: Float64Array, n: number, out: Float64Array): void | Promise<void> {
+    if (this.onnx) return this.onnx.run(s, a, n, out);
+    this.predictor.step(s, a, n, out);
+  }
+
+  async rollout(s0: Float64Array, actions: Float64Array, T: number, B: number, states: Float64Array): Promise<void> {
+    const D = this.stateDim;
+    const A = this.actionDim;
+    for (let b = 0; b < B; b++) states.set(s0.subarray(0, D), b * D);
+    const rowS = B * D;
+    const rowA = B * A;
+    for (let t = 0; t < T; t++) {
+      const s = states.subarray(t * rowS, (t + 1) * rowS);
+      const a = actions.subarray(t * rowA, (t + 1) * rowA);
+      const next = states.subarray((t + 1) * rowS, (t + 2) * rowS);
+      if (this.onnx) await this.onnx.run(s, a, B, next);
+      else this.predictor.step(s, a, B, next);
+    }
+  }
+
+  rolloutVjp(actions: Float64Array, T: number, B: number, states: Float64Array, gStates: Float64Array, gActions: Float64Array): void {
+    const D = this.stateDim;
+    const A = this.actionDim;
+    const rowS = B * D;
+    const rowA = B * A;
+    if (this.gA.length < rowA) this.gA = new Float64Array(rowA);
+    for (let t = T - 1; t >= 0; t--) {
+      this.predictor.stepVjp(
+        states.subarray(t * rowS, (t + 1) * rowS),
+        actions.subarray(t * rowA, (t + 1) * rowA),
+        B,
+        gStates.subarray((t + 1) * rowS, (t + 2) * rowS),
+        gStates.subarray(t * rowS, (t + 1) * rowS),
+        gActions.subarray(t * rowA, (t + 1) * rowA),
+      );
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.onnx?.release();
+  }
+}
+
+class OnnxEncoderSession implements LearnedEncoder {
+  readonly latentDim: number;
+  readonly image: ImageSpec;
+  private small: Uint8Array;
+  private input: Float32Array;
+  constructor(
+    spec: LearnedModelJson,
+    private readonly session: InferenceSession | null,
+    private readonly mlp: MlpF64 | null,
+  ) {
+    this.latentDim = spec.latentDim;
+    this.image = spec.encoder.image;
+    this.small = new Uint8Array(this.image.width * this.image.height * 3);
+    this.input = new Float32Array(this.small.length);
+  }
+
+  async encode(image: Uint8Array, width: number, height: number): Promise<Float32Array> {
+    const { width: W, height: H } = this.image;
+    if (!(image.length >= width * height * 3)) throw new RangeError(`encode: ${width}×${height} rgb8 needs ${width * height * 3} bytes, got ${image.length}`);
+    if (width === W && height === H) this.small.set(image.subarray(0, W * H * 3));
+    else areaResizeRgb8(image, width, height, W, H, this.small);
+    return this.encodeResized(this.small, 1);
+  }
+
+  async encodeResized(images: Uint8Array, n: number): Promise<Float32Array> {
+    const per = this.image.width * this.image.height * 3;
+    if (this.input.length < n * per) this.input = new Float32Array(n * per);
+    const x = this.input.length === n * per ? this.input : this.input.subarray(0, n * per);
+    normalizeRgb8Nchw(images, 0, n, this.image, x);
+    if (this.session) {
+      const res = await this.session.run({ image: new Tensor('float32', x, [n, 3, this.image.height, this.image.width]) });
+      return Float32Array.from(res.latent!.data as Float32Array);
+    }
+    const out = new Float64Array(n * this.latentDim);
+    this.mlp!.forward(Float64Array.from(x), n, out);
+    return Float32Array.from(out);
+  }
+
+  async dispose(): Promise<void> {
+    await this.session?.release();
+  }
+}
+
+async function readBytes(path: string, problems: string[]): Promise<Uint8Array | null> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    problems.push(`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+    return null;
+  }
+}
+
+/** Reads and checks model.json of a model directory (throws LearnedModelError listing every problem). */
+export async function readLearnedModelJson(dir: string): Promise<LearnedModelJson> {
+  const problems: string[] = [];
+  const bytes = await readBytes(join(dir, 'model.json'), problems);
+  if (!bytes) throw new LearnedModelError(dir, problems);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new LearnedModelError(dir, [`model.json: not JSON (${(err as Error).message})`]);
+  }
+  const issues = checkLearnedModelJson(json);
+  if (issues.length > 0) throw new LearnedModelError(dir, issues.map((i) => `model.json: ${i}`));
+  return json as LearnedModelJson;
+}
+
+/** Loads a trained model directory: the world model, the image encoder and the latent size. */
+export async function loadLearnedWorldModel(dir: string, opts: LoadLearnedOptions = {}): Promise<LoadedLearnedWorldModel> {
+  const spec = await readLearnedModelJson(dir);
+  const backend = opts.backend ?? 'onnx';
+  const problems: string[] = [];
+  const encBytes = await readBytes(join(dir, spec.encoder.weights), problems);
+  const predBytes = await readBytes(join(dir, spec.predictor.weights), problems);
+  const encOnnx = backend === 'onnx' ? await readBytes(join(dir, spec.encoder.onnx), problems) : null;
+  const predOnnx = backend === 'onnx' ? await readBytes(join(dir, spec.predictor.onnx), problems) : null;
+  let encW: MlpWeights | null = null;
+  let predW: MlpWeights | null = null;
+  try {
+    if (encBytes) encW = unpackMlpWeights(spec.encoder.mlp, encBytes, spec.encoder.weights);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  try {
+    if (predBytes) predW = unpackMlpWeights(spec.predictor.mlp, predBytes, spec.predictor.weights);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (problems.length > 0 || !encW || !predW) throw new LearnedModelError(dir, problems);
+  const sessionOpts: InferenceSession.SessionOptions = {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: opts.threads ?? 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  };
+  let predSession: InferenceSession | null = null;
+  let encSession: InferenceSession | null = null;
+  if (backend === 'onnx') {
+    try {
+      predSession = await InferenceSession.create(predOnnx!, sessionOpts);
+      encSession = await InferenceSession.create(encOnnx!, sessionOpts);
+    } catch (err) {
+      await predSession?.release();
+      throw new LearnedModelError(dir, [`ONNX Runtime could not load the exported networks: ${(err as Error).message}`]);
+    }
+  }
+  const model = new LearnedWorldModel(spec, predW, predSession);
+  const encoder = new OnnxEncoderSession(spec, encSession, encSession ? null : new MlpF64(spec.encoder.mlp, encW));
+  return { model, encoder, latentDim: spec.latentDim, spec, dir };
+}
