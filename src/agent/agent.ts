@@ -343,7 +343,6 @@ export class Agent {
   /** Via configurations toward target when the straight joint-space path is blocked (see route.ts). */
   private routeTo(current: Float64Array, target: Float64Array): Float64Array[] {
     const zones = this.keepOut;
-    if (zones.boxes.length < 6 && zones.spheres.length < 4) return [];
     const checker = new RouteChecker(this.chain, zones, this.limits.lower, this.limits.upper);
     const c = this.settings.cost;
     // segments stay outside the cost margins, but the endpoints themselves never block the search

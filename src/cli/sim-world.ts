@@ -92,6 +92,8 @@ export interface SimWorldOptions {
   /** where node warnings and errors go (default: nowhere) */
   log?: CliStream;
   createModel?: (settings: AgentSettings, latentDim: number) => WorldModel;
+  /** the robot, when the caller loaded it already */
+  arm?: Arm;
 }
 
 export interface SimWorld {
@@ -108,14 +110,27 @@ export interface SimWorld {
   dispose(): void;
 }
 
-export async function createSimWorld(opts: SimWorldOptions): Promise<SimWorld> {
-  const { config } = opts;
-  const robotFile = resolveRobotFile(config.robot.description_file, opts.cwd);
+export interface Arm {
+  robot: RobotModel;
+  robotFile: string;
+  /** the agent's chain: the arm without the world fixed to its base (see armOnly) */
+  chain: RobotChain;
+}
+
+/** Reads the configured robot and builds the agent's chain (cheap: no simulator). */
+export function loadArm(config: OdraConfig, cwd: string): Arm {
+  const robotFile = resolveRobotFile(config.robot.description_file, cwd);
   const robot = loadRobot(robotFile);
   const chain = buildChain(armOnly(robot, config.robot.base_link, config.robot.tip_link), {
     baseLink: config.robot.base_link,
     tipLink: config.robot.tip_link,
   });
+  return { robot, robotFile, chain };
+}
+
+export async function createSimWorld(opts: SimWorldOptions): Promise<SimWorld> {
+  const { config } = opts;
+  const { robot, robotFile, chain } = opts.arm ?? loadArm(config, opts.cwd);
   const sim = await Simulator.create({
     robot,
     urdfPath: robotFile,

@@ -80,9 +80,9 @@ export const LOSS_TERMS = ['tf_z', 'roll_z', 'joints', 'var', 'cov', 'idm'] as c
 export type LossTerm = (typeof LOSS_TERMS)[number];
 
 /** Identity forward, zero gradient: the target branch when targets are constants. */
-const stopGradient = tf.customGrad((x: tf.Tensor) => ({
-  value: tf.clone(x),
-  gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.zerosLike(dy as tf.Tensor)],
+const stopGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+  value: tf.clone(args[0] as tf.Tensor2D),
+  gradFunc: (dy: tf.Tensor2D) => [tf.zerosLike(dy)],
 })) as (x: tf.Tensor2D) => tf.Tensor2D;
 
 export class JepaNetworks {

@@ -10,25 +10,27 @@ import type { Rng } from '../sim/random.ts';
 import type { Activation, MlpSpec, MlpWeights } from '../world-model/learned-format.ts';
 
 /** a·b for 2-D tensors with a fast gradient on every backend. */
-export const matMulFast = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+export const matMulFast = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
   save([a, b]);
   return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const g = dy as tf.Tensor2D;
-      return [tf.matMul(g, tf.transpose(sb)), tf.matMul(tf.transpose(sa), g)];
+      return [tf.matMul(dy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy)];
     },
   };
 }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
 /** Makes x·w for a constant x (no gradient toward x): saves the unused input-gradient product. */
 function matMulConstInput(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  const f = tf.customGrad((wt: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([wt]);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [wt, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    // x is no input of this op: saving it keeps it alive until the backward pass
+    save([x]);
     return {
-      value: tf.matMul(x, wt as tf.Tensor2D),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.matMul(tf.transpose(x), dy as tf.Tensor2D)],
+      value: tf.matMul(x, wt),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy)],
     };
   }) as (wt: tf.Tensor2D) => tf.Tensor2D;
   return f(w);

@@ -368,7 +368,9 @@ export class AgentNode {
     const plan = r.telemetry.plan;
     const layout = makeStateLayout(this.agent.latentDim, this.chain.dof);
     let published = false;
-    if (r.command.publish) {
+    // a position target is only meaningful once a position was measured (the agent reads zeros before)
+    const sendable = r.command.publish && !(r.command.interface === 'position' && this.measured === null);
+    if (sendable) {
       if (this.output === 'forward') {
         this.commandPub.publish(commandMessage(r.command.values));
         published = true;

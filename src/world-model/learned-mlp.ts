@@ -46,7 +46,7 @@ export class MlpF64 {
   forward(x: Float64Array, n: number, out: Float64Array): void {
     this.ensure(n);
     this.input.set(x.subarray(0, n * this.inDim));
-    let src = this.input;
+    let src: Float64Array = this.input;
     for (let l = 0; l < this.spec.layers.length; l++) {
       const { inDim, outDim } = this.spec.layers[l]!;
       const W = this.w[l]!;

@@ -244,7 +244,7 @@ export class FakeNode {
   createPublisher(type: string, topic: string, options?: { qos?: unknown }) {
     const e: FakeEndpoint = { kind: 'publisher', type, topic, qos: options?.qos, published: [], publish: (m) => e.published.push(m) };
     this.endpoints.push(e);
-    return { topic, publish: e.publish, endpoint: e };
+    return { topic, publish: (m: unknown) => e.publish(m), endpoint: e };
   }
 
   createSubscription(type: string, topic: string, options: { qos?: unknown }, callback: (m: unknown) => void) {

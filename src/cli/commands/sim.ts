@@ -125,7 +125,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   // heavy modules (MuJoCo, planners) load only when the command runs
-  const [{ ConfigError, parseOverrideArgs }, { plannerNames }, { createSimWorld, loadSimConfig }, episodeMod, scenarioMod, samplingMod, { Rng }, report] =
+  const [{ ConfigError, parseOverrideArgs }, { plannerNames }, { createSimWorld, loadArm, loadSimConfig }, episodeMod, scenarioMod, samplingMod, { Rng }, report] =
     await Promise.all([
       import('../../config/index.ts'),
       import('../../planner/registry.ts'),
@@ -159,7 +159,20 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     throw new UsageError(`world_model.kind: odra sim runs the kinematic world model only, got '${config.world_model.kind}'`);
   }
 
+  const arm = loadArm(config, io.cwd);
+  // the episodes: from the scenario file (checked before the simulator starts), or drawn later
+  let fromFile: import('../../sim/episode-scenario.ts').EpisodeSpec[] | null = null;
+  if (args.scenario !== null) {
+    try {
+      fromFile = scenarioMod.loadScenario(resolve(io.cwd, args.scenario), arm.chain);
+    } catch (e) {
+      if (e instanceof scenarioMod.ScenarioError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+
   const world = await createSimWorld({
+    arm,
     config,
     cwd: io.cwd,
     realtime: args.realtime,
@@ -179,19 +192,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     ...(args.realtime ? {} : { settle: () => world.agentNode.idle() }),
   });
   try {
-    // the episodes: from the scenario file, or drawn
     let specs: import('../../sim/episode-scenario.ts').EpisodeSpec[];
     let goalLabel: string = args.goal;
-    if (args.scenario !== null) {
-      let fromFile;
-      try {
-        fromFile = scenarioMod.loadScenario(resolve(io.cwd, args.scenario), world.chain);
-      } catch (e) {
-        if (e instanceof scenarioMod.ScenarioError) throw new UsageError(e.message);
-        throw e;
-      }
-      const n = args.episodes ?? fromFile.length;
-      specs = Array.from({ length: n }, (_, k) => fromFile[k % fromFile.length]!);
+    if (fromFile !== null) {
+      const given = fromFile;
+      specs = Array.from({ length: args.episodes ?? given.length }, (_, k) => given[k % given.length]!);
       goalLabel = 'scenario';
     } else {
       const rng = new Rng(args.seed);

@@ -1,0 +1,3 @@
+import { closedLoopSuite } from './closed-loop.ts';
+
+closedLoopSuite('cem+gradient');
