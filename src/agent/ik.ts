@@ -121,5 +121,60 @@ export function solveIk(
       bestErr = err;
     }
   }
-  return { q: qs.slice(best * dof, (best + 1) * dof), positionErrorM: bestErr, cost: ev.total[best]! };
+  const q = qs.slice(best * dof, (best + 1) * dof);
+  const err = polishPosition(chain, q, goal, problem.limits.lower, problem.limits.upper);
+  return { q, positionErrorM: err, cost: ev.total[best]! };
+}
+
+/**
+ * Damped least-squares refinement of the tip position (Δq = Jᵀ(JJᵀ + λ²I)⁻¹ e), clamped to the limits:
+ * the gradient search above lands within millimetres; this takes it to well below a tenth of one.
+ * Returns the final position error (m).
+ */
+export function polishPosition(chain: KinematicChain, q: Float64Array, goal: Float64Array, lower: Float64Array, upper: Float64Array, iterations = 20): number {
+  const dof = chain.dof;
+  const fk = chain.createFkResult(1);
+  const J = new Float64Array(3 * dof);
+  const g = new Float64Array(3);
+  const row = new Float64Array(dof);
+  const lambda2 = 1e-4;
+  let err = Infinity;
+  for (let it = 0; it <= iterations; it++) {
+    chain.fk(q, 1, fk);
+    const e0 = goal[0]! - fk.eePos[0]!, e1 = goal[1]! - fk.eePos[1]!, e2 = goal[2]! - fk.eePos[2]!;
+    err = Math.hypot(e0, e1, e2);
+    if (err < 1e-5 || it === iterations) break;
+    for (let k = 0; k < 3; k++) {
+      g.fill(0);
+      g[k] = 1;
+      row.fill(0);
+      chain.fkVjp(q, 1, fk, g, null, null, row);
+      J.set(row, k * dof);
+    }
+    // A = J Jᵀ + λ² I (3×3), solve A y = e, Δq = Jᵀ y
+    const A = new Float64Array(9);
+    for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) {
+      let sum = a === b ? lambda2 : 0;
+      for (let j = 0; j < dof; j++) sum += J[a * dof + j]! * J[b * dof + j]!;
+      A[a * 3 + b] = sum;
+    }
+    const y = solve3(A, [e0, e1, e2]);
+    for (let j = 0; j < dof; j++) {
+      const dq = J[j]! * y[0]! + J[dof + j]! * y[1]! + J[2 * dof + j]! * y[2]!;
+      q[j] = Math.min(upper[j]!, Math.max(lower[j]!, q[j]! + dq));
+    }
+  }
+  return err;
+}
+
+/** Solves a 3×3 system by Cramer's rule (A is symmetric positive definite here). */
+function solve3(A: Float64Array, b: number[]): number[] {
+  const [a, b1, c, d, e, f, g, h, i] = Array.from(A) as [number, number, number, number, number, number, number, number, number];
+  const det = a * (e * i - f * h) - b1 * (d * i - f * g) + c * (d * h - e * g);
+  const x = (M: number[]): number => (M[0]! * (M[4]! * M[8]! - M[5]! * M[7]!) - M[1]! * (M[3]! * M[8]! - M[5]! * M[6]!) + M[2]! * (M[3]! * M[7]! - M[4]! * M[6]!)) / det;
+  return [
+    x([b[0]!, b1, c, b[1]!, e, f, b[2]!, h, i]),
+    x([a, b[0]!, c, d, b[1]!, f, g, b[2]!, i]),
+    x([a, b1, b[0]!, d, e, b[1]!, g, h, b[2]!]),
+  ];
 }

@@ -196,7 +196,8 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
   const B = cfg.batchSize;
   const split = splitSegments(ds, cfg.valFraction, cfg.seed);
   const trainStarts = windowStarts(ds, split.train, K + 1);
-  const valStarts = windowStarts(ds, split.val, K + 1);
+  // validation batches drawn across all held-out segments, not from the first few
+  const valStarts = epochOrder(windowStarts(ds, split.val, K + 1), cfg.seed, -1);
   if (trainStarts.length === 0) throw new Error(`train: no training window of ${K + 1} consecutive frames (segments too short for rolloutSteps ${K})`);
   log(`data: ${ds.frames} frames in ${ds.segments.length} segments, dt ${ds.dtS.toFixed(4)} s, hash ${ds.hash.slice(0, 16)}; ${trainStarts.length} training and ${valStarts.length} validation windows`);
   const norm = measureNormalization(ds, split.train, cfg.latentDim);

@@ -5,8 +5,9 @@
  *   node dist/ros/agent-main.js [options] [--ros-args ...]      (what `ros2 run odra agent` runs)
  *   odra ros agent [options] [--ros-args ...]
  *
- * Options (before any --ros-args):
+ * Options (before any --ros-args; boolean ones also take =true|false, as launch files pass them):
  *   --plain                 a plain node: configure and activate at start, hold and exit on SIGINT
+ *   --lifecycle=<bool>      the opposite of --plain (default true)
  *   --autostart             lifecycle node that configures and activates itself once ready
  *   --params-file <file>    shorthand for `--ros-args --params-file <file>`
  *   --latent-topic <topic>  take stamped latents from a perception node instead of encoding
@@ -42,28 +43,51 @@ export interface AgentMainOptions {
   rosArgs: string[];
 }
 
-/** Splits odra's options from rcl's; throws an Error naming a bad option. */
+function flag(text: string, name: string): boolean {
+  const v = text.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new Error(`${name}=${text}: expected true or false`);
+}
+
+/**
+ * Splits odra's options from rcl's; throws an Error naming a bad option. Boolean options also take
+ * `=true|false` (what launch files pass); empty arguments (unset launch substitutions) are ignored.
+ */
 export function parseAgentArgs(argv: readonly string[]): AgentMainOptions {
   const out: AgentMainOptions = { plain: false, autostart: false, latentTopic: null, latentWaitS: 30, rosArgs: [] };
   const ros = argv.indexOf('--ros-args');
   const own = ros < 0 ? argv : argv.slice(0, ros);
   if (ros >= 0) out.rosArgs.push(...argv.slice(ros));
-  const value = (i: number, flag: string): string => {
+  const value = (i: number, name: string): string => {
     const v = own[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
+    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
     return v;
   };
   for (let i = 0; i < own.length; i++) {
-    const a = own[i]!;
-    if (a === '--plain') out.plain = true;
-    else if (a === '--autostart') out.autostart = true;
-    else if (a === '--params-file') out.rosArgs.push('--ros-args', '--params-file', value(i++, a), '--');
-    else if (a === '--latent-topic') out.latentTopic = value(i++, a);
-    else if (a === '--latent-wait-s') {
-      const s = Number(value(i++, a));
-      if (!(s > 0)) throw new Error(`--latent-wait-s must be a number > 0, got ${own[i]}`);
+    const arg = own[i]!;
+    if (arg === '') continue;
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (name === '--plain') out.plain = inline === undefined ? true : flag(inline, name);
+    else if (name === '--lifecycle') out.plain = inline === undefined ? false : !flag(inline, name);
+    else if (name === '--autostart') out.autostart = inline === undefined ? true : flag(inline, name);
+    else if (name === '--params-file') out.rosArgs.push('--ros-args', '--params-file', inline ?? value(i++, name), '--');
+    else if (name === '--latent-topic') {
+      const t = inline ?? value(i++, name);
+      out.latentTopic = t === '' ? null : t;
+    } else if (name === '--latent-wait-s') {
+      const text = inline ?? value(i++, name);
+      const s = Number(text);
+      if (!(s > 0)) throw new Error(`--latent-wait-s must be a number > 0, got ${text}`);
       out.latentWaitS = s;
-    } else throw new Error(`unknown option '${a}' (options: --plain, --autostart, --params-file <file>, --latent-topic <topic>, --latent-wait-s <s>; rcl arguments go after --ros-args)`);
+    } else {
+      throw new Error(
+        `unknown option '${arg}' (options: --plain, --lifecycle=<bool>, --autostart[=<bool>], --params-file <file>, ` +
+          '--latent-topic <topic>, --latent-wait-s <s>; rcl arguments go after --ros-args)',
+      );
+    }
   }
   return out;
 }

@@ -26,6 +26,11 @@ describe('agent-main arguments', () => {
     assert.throws(() => parseAgentArgs(['--frobnicate']), /unknown option '--frobnicate'/);
     assert.throws(() => parseAgentArgs(['--params-file']), /--params-file needs a value/);
     assert.throws(() => parseAgentArgs(['--latent-wait-s', '0']), /must be a number > 0/);
+    // what launch files pass
+    const l = parseAgentArgs(['--autostart=false', '--lifecycle=false', '--latent-topic=', '']);
+    assert.deepEqual([l.autostart, l.plain, l.latentTopic], [false, true, null]);
+    assert.equal(parseAgentArgs(['--lifecycle=true']).plain, false);
+    assert.throws(() => parseAgentArgs(['--autostart=maybe']), /expected true or false/);
     assert.deepEqual(parsePerceptionArgs(['--params-file', 'a.yaml', '--config-node', 'robot1/odra_agent']), {
       paramsFiles: ['a.yaml'],
       configNode: 'robot1/odra_agent',

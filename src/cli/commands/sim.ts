@@ -202,7 +202,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const rng = new Rng(args.seed);
       const checker = new samplingMod.ConfigurationChecker(world.chain, []);
       specs = Array.from({ length: args.episodes ?? 10 }, () => {
-        const { start, goal } = samplingMod.sampleEpisodeJoints(rng, world.chain, world.keepOut);
+        // start and goal outside the guardrail costs' bands, so every drawn task is one the agent may finish
+        const { start, goal } = samplingMod.sampleEpisodeJoints(rng, world.chain, world.keepOut, {
+          keepOutMarginM: Math.max(0.08, config.cost.keep_out.margin_m + 0.03),
+          selfMarginM: config.cost.self_collision.margin_m,
+        });
         return {
           start,
           goal: args.goal === 'joints' ? { kind: 'joints', joints: goal } : { kind: 'pose', position: checker.endEffector(goal).position, orientation: null },

@@ -1,0 +1,58 @@
+/** What a benchmark ran on: the machine, the runtime, and the compute backends chosen for this run. */
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { selectOnnxProviders, type OnnxProviderName } from '../src/compute/onnx-providers.ts';
+import { selectTfBackend, type TfBackendName } from '../src/compute/tf-backend.ts';
+
+const require = createRequire(import.meta.url);
+
+export interface MachineInfo {
+  /** logical CPUs the process may use */
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+  arch: string;
+  totalMemGiB: number;
+  onnxruntime: string;
+  tfjs: string;
+}
+
+export interface BackendInfo {
+  tfjs: { name: TfBackendName; notice?: string };
+  onnx: { providers: OnnxProviderName[]; notice?: string };
+}
+
+/** Version of an installed package, from its package.json; 'unknown' when it cannot be read. */
+function readVersion(name: string): string {
+  try {
+    const pkg = require(`${name}/package.json`) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function machineInfo(): MachineInfo {
+  const list = cpus();
+  return {
+    cpus: availableParallelism(),
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    totalMemGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    onnxruntime: readVersion('onnxruntime-node'),
+    tfjs: readVersion('@tensorflow/tfjs-core'),
+  };
+}
+
+/** Selects the tfjs backend (tensorflow, else wasm, else cpu) and the ONNX Runtime providers, as odra does. */
+export async function chooseBackends(): Promise<BackendInfo> {
+  const tf = await selectTfBackend();
+  const onnx = selectOnnxProviders();
+  return {
+    tfjs: tf.notice === undefined ? { name: tf.name } : { name: tf.name, notice: tf.notice },
+    onnx: onnx.notice === undefined ? { providers: onnx.providers } : { providers: onnx.providers, notice: onnx.notice },
+  };
+}

@@ -1,0 +1,401 @@
+/**
+ * Closed-loop goal-image episodes in the embedded simulator, without the bus: the goal is given only as
+ * an image (the camera's view of the arm at a goal configuration), encoded to a goal latent; each tick
+ * the camera image is encoded and the Agent plans through the learned world model under the latent goal
+ * cost (L1) plus every guardrail, and the safety filter has the last word. Success is judged by the
+ * simulator alone: the end effector within `successRadiusM` of where it is in the goal configuration,
+ * for `settleTicks` consecutive ticks.
+ *
+ * Hierarchy (first step): with `subgoals`, a far goal is approached through latents interpolated
+ * between the start latent and the goal latent; the agent moves to the next one when its current
+ * latent comes within reach of the present one.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent } from '../agent/agent.ts';
+import { agentSettingsFromConfig } from '../agent/from-config.ts';
+import type { AgentSettings } from '../agent/settings.ts';
+import { loadConfig } from '../config/load.ts';
+import type { OdraConfig } from '../config/schema.ts';
+import type { NormKind } from '../cost/norms.ts';
+import type { KinematicChain } from '../robot/chain.ts';
+import { buildChain } from '../robot/kinematics.ts';
+import type { RobotModel } from '../robot/types.ts';
+import { parseUrdf } from '../robot/urdf.ts';
+import { CameraRenderer } from '../sim/camera.ts';
+import type { KeepOutZone } from '../sim/keep-out.ts';
+import { Rng } from '../sim/random.ts';
+import { Simulator } from '../sim/simulator.ts';
+import { loadLearnedWorldModel, type LoadedLearnedWorldModel } from '../world-model/learned.ts';
+import { sampleClearConfiguration } from './play-recording.ts';
+import { ClearanceChecker, DEMO_ARM_REGION, jointRegion, type ClearanceMargins, type JointRegion } from './workspace.ts';
+
+export interface GoalDistance {
+  /** end-effector distance between start and goal, m */
+  minEeM: number;
+  maxEeM: number;
+  /** largest per-joint difference between start and goal, rad */
+  maxJointRad: number;
+}
+
+/** Goals the planner can see from the start: a short reach in joint space. */
+export const NEAR_GOALS: GoalDistance = { minEeM: 0.08, maxEeM: 0.35, maxJointRad: 0.6 };
+/** Goals across the play region. */
+export const FAR_GOALS: GoalDistance = { minEeM: 0.35, maxEeM: 2, maxJointRad: 10 };
+
+export interface SubgoalOptions {
+  /** L1 latent distance between consecutive subgoals */
+  spacing: number;
+  /** move on when the current latent is within this fraction of `spacing` of the subgoal */
+  reachFraction: number;
+}
+
+export interface GoalImageRunOptions {
+  /** a model directory written by `odra train`, or an already loaded model */
+  modelDir?: string;
+  model?: LoadedLearnedWorldModel;
+  episodes: number;
+  seed: number;
+  /** ROS parameter file of the agent (planner, costs, guardrails, keep-out); default config/odra_agent.yaml */
+  agentConfigFile?: string;
+  /** URDF; default the config's robot.description_file, else config/robots/odra_arm.urdf */
+  urdfPath?: string;
+  /** region start and goal configurations are drawn from; default the demo arm's play region */
+  region?: Readonly<Record<string, readonly [number, number]>>;
+  goals?: GoalDistance;
+  planner?: Partial<Pick<AgentSettings['planner'], 'name' | 'horizon' | 'iterations' | 'timeBudgetMs'>> & { samples?: number };
+  latentGoal?: { weight?: number; norm?: NormKind };
+  /** ticks before an episode is given up; default 200 (10 s at 20 Hz) */
+  maxTicks?: number;
+  successRadiusM?: number;
+  settleTicks?: number;
+  subgoals?: SubgoalOptions | null;
+  onEpisode?: (e: GoalImageEpisode) => void;
+}
+
+export interface GoalImageEpisode {
+  index: number;
+  start: number[];
+  goal: number[];
+  startEeErrM: number;
+  finalEeErrM: number;
+  minEeErrM: number;
+  success: boolean;
+  ticks: number;
+  /** simulated time to success, s (null on failure) */
+  timeToSuccessS: number | null;
+  limitViolationTicks: number;
+  keepOutViolationTicks: number;
+  maxPenetrationM: number;
+  planMsP50: number;
+  planMsMax: number;
+  /** latent L1 distance to the goal at the start and at the end */
+  startLatentDist: number;
+  finalLatentDist: number;
+  subgoals: number;
+  plannerErrors: number;
+}
+
+export interface GoalImageReport {
+  episodes: GoalImageEpisode[];
+  successRate: number;
+  meanFinalEeErrM: number;
+  medianFinalEeErrM: number;
+  limitViolationTicks: number;
+  keepOutViolationTicks: number;
+  planMsP50: number;
+  planMsP95: number;
+  settings: {
+    planner: string;
+    horizon: number;
+    samples: number;
+    iterations: number;
+    latentGoalWeight: number;
+    latentGoalNorm: string;
+    controlDtS: number;
+    goals: GoalDistance;
+    subgoals: SubgoalOptions | null;
+    successRadiusM: number;
+    settleTicks: number;
+    maxTicks: number;
+  };
+}
+
+function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return 0;
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+}
+
+/**
+ * The robot without collision shapes on the fixed world links (table, obstacle, camera post): the chain's
+ * sphere cover of a 1.4 m table top is a few spheres of 0.64 m radius, which the self-collision guardrail
+ * reads as the arm being inside the table in every pose over it. Those links enter as keep-out boxes instead.
+ */
+export function robotWithoutWorldCollisions(robot: RobotModel, baseLink: string): RobotModel {
+  const world = new Set<string>([baseLink]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const j of robot.joints) {
+      if (j.type !== 'fixed') continue;
+      if (world.has(j.parent) && !world.has(j.child)) {
+        world.add(j.child);
+        grew = true;
+      }
+      if (world.has(j.child) && !world.has(j.parent)) {
+        world.add(j.parent);
+        grew = true;
+      }
+    }
+  }
+  return { ...robot, links: robot.links.map((l) => (world.has(l.name) && l.name !== baseLink ? { ...l, collisions: [] } : l)) };
+}
+
+/** The table top of the demo scene as a keep-out box (top face at z = 0 in base_link). */
+export const DEMO_TABLE_BOX = [-0.35, -0.6, -0.1, 1.05, 0.6, 0.0];
+
+interface Setup {
+  cfg: OdraConfig;
+  robot: RobotModel;
+  urdfXml: string;
+  chain: KinematicChain;
+  guardChain: KinematicChain;
+  settings: AgentSettings;
+  zones: KeepOutZone[];
+  configBoxes: Float64Array;
+}
+
+function setup(opts: GoalImageRunOptions, loaded: LoadedLearnedWorldModel): Setup {
+  const cfg = loadConfig({ files: [opts.agentConfigFile ?? 'config/odra_agent.yaml'] });
+  const urdfPath = opts.urdfPath ?? (cfg.robot.description_file !== '' ? cfg.robot.description_file : 'config/robots/odra_arm.urdf');
+  const urdfXml = readFileSync(urdfPath, 'utf8');
+  const robot = parseUrdf(urdfXml, urdfPath);
+  const chain = buildChain(robot, { baseLink: cfg.robot.base_link, tipLink: cfg.robot.tip_link });
+  const guardChain = buildChain(robotWithoutWorldCollisions(robot, cfg.robot.base_link), { baseLink: cfg.robot.base_link, tipLink: cfg.robot.tip_link });
+  const problems: string[] = [];
+  const names = loaded.spec.jointNames;
+  if (names.join(',') !== chain.jointNames.join(',')) problems.push(`the model's joints [${names.join(', ')}] differ from the chain's [${chain.jointNames.join(', ')}]`);
+  if (problems.length > 0) throw new Error(`goal-image episodes: ${problems.join('; ')}`);
+  const base = agentSettingsFromConfig(cfg, opts.seed);
+  const p = opts.planner ?? {};
+  const configBoxes = Float64Array.from(cfg.keep_out.boxes);
+  const settings: AgentSettings = {
+    ...base,
+    controlDtS: loaded.model.dtS,
+    commandInterface: 'velocity',
+    planner: {
+      ...base.planner,
+      name: p.name ?? base.planner.name,
+      horizon: p.horizon ?? base.planner.horizon,
+      iterations: p.iterations ?? base.planner.iterations,
+      timeBudgetMs: p.timeBudgetMs ?? base.planner.timeBudgetMs,
+      dtS: 0,
+      settings: { ...base.planner.settings, samples: p.samples ?? base.planner.settings.samples },
+    },
+    cost: {
+      ...base.cost,
+      latentGoal: { weight: opts.latentGoal?.weight ?? base.cost.latentGoal.weight, norm: opts.latentGoal?.norm ?? 'l1' },
+    },
+    keepOutBoxes: [...cfg.keep_out.boxes, ...DEMO_TABLE_BOX],
+    safety: { ...base.safety, perceptionMaxAgeS: 0 },
+  };
+  const zones: KeepOutZone[] = [];
+  for (let o = 0; o + 6 <= configBoxes.length; o += 6) {
+    zones.push({ box: { min: [configBoxes[o]!, configBoxes[o + 1]!, configBoxes[o + 2]!], max: [configBoxes[o + 3]!, configBoxes[o + 4]!, configBoxes[o + 5]!] } });
+  }
+  return { cfg, robot, urdfXml, chain, guardChain, settings, zones, configBoxes };
+}
+
+/** Start and goal configurations: both clear, the straight joint-space path between them clear, the distances in range. */
+export function sampleGoalPair(
+  rng: Rng,
+  region: JointRegion,
+  checker: ClearanceChecker,
+  chain: KinematicChain,
+  goals: GoalDistance,
+  margins: ClearanceMargins,
+): { start: Float64Array; goal: Float64Array } {
+  const dof = chain.dof;
+  const start = new Float64Array(dof);
+  const goal = new Float64Array(dof);
+  const mid = new Float64Array(dof);
+  const fk = chain.createFkResult(1);
+  const ee = (q: Float64Array): [number, number, number] => {
+    chain.fk(q, 1, fk);
+    return [fk.eePos[0]!, fk.eePos[1]!, fk.eePos[2]!];
+  };
+  for (let attempt = 0; attempt < 5000; attempt++) {
+    if (!sampleClearConfiguration(rng, region, checker, margins, start)) break;
+    for (let j = 0; j < dof; j++) {
+      const lo = Math.max(region.lower[j]!, start[j]! - goals.maxJointRad);
+      const hi = Math.min(region.upper[j]!, start[j]! + goals.maxJointRad);
+      goal[j] = rng.uniform(lo, hi);
+    }
+    const a = ee(start);
+    const b = ee(goal);
+    const d = Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    if (d < goals.minEeM || d > goals.maxEeM) continue;
+    let clear = true;
+    for (let k = 0; k <= 20 && clear; k++) {
+      for (let j = 0; j < dof; j++) mid[j] = start[j]! + ((goal[j]! - start[j]!) * k) / 20;
+      clear = checker.clear(mid, margins);
+    }
+    if (clear) return { start, goal };
+  }
+  throw new Error('goal-image episodes: no start/goal pair found in the region with the requested distances');
+}
+
+function l1(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[i]!);
+  return s;
+}
+
+/** Runs goal-image episodes and reports success (judged by the simulator), guardrail violations and plan times. */
+export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<GoalImageReport> {
+  if (!opts.model && !opts.modelDir) throw new Error('goal-image episodes: give modelDir or model');
+  const loaded = opts.model ?? (await loadLearnedWorldModel(opts.modelDir!));
+  const s = setup(opts, loaded);
+  const { chain, settings } = s;
+  const names = [...chain.jointNames];
+  const dof = chain.dof;
+  const dt = settings.controlDtS;
+  const goals = opts.goals ?? NEAR_GOALS;
+  const maxTicks = opts.maxTicks ?? 200;
+  const radius = opts.successRadiusM ?? 0.02;
+  const settleTicks = opts.settleTicks ?? 5;
+  const region = jointRegion(chain, opts.region ?? DEMO_ARM_REGION);
+  const margins: ClearanceMargins = { zoneM: 0.08, tableM: 0.06, selfM: 0 };
+  const checker = new ClearanceChecker(chain, s.configBoxes, 0);
+  const sim = await Simulator.create({ robot: s.robot, urdfXml: s.urdfXml, commandInterface: 'velocity', jointNames: names });
+  const camera = new CameraRenderer({ width: 64, height: 64 });
+  const camPos = new Float64Array(3);
+  const camMat = new Float64Array(9);
+  const rng = new Rng(opts.seed);
+  const fk = chain.createFkResult(1);
+  const q = new Float64Array(dof);
+  const qd = new Float64Array(dof);
+  const episodes: GoalImageEpisode[] = [];
+  const allPlanMs: number[] = [];
+  const encodeView = async (): Promise<Float32Array> => {
+    sim.cameraPose(camPos, camMat);
+    const img = camera.render(sim.geomPoses(), camPos, camMat, sim.timeS);
+    return loaded.encoder.encode(img.data, img.width, img.height);
+  };
+  try {
+    for (let e = 0; e < opts.episodes; e++) {
+      const { start, goal } = sampleGoalPair(rng, region, checker, chain, goals, margins);
+      chain.fk(goal, 1, fk);
+      const goalEe = fk.eePos.slice(0, 3);
+      sim.reset(goal);
+      const zGoal = await encodeView();
+      sim.reset(start);
+      const z0 = await encodeView();
+      const agent = new Agent({ chain: s.guardChain, settings, latentDim: loaded.latentDim, createModel: () => loaded.model });
+      // subgoals: interpolated latents from the start latent to the goal latent
+      const subs: Float64Array[] = [];
+      const dist0 = l1(z0, zGoal);
+      if (opts.subgoals && dist0 > opts.subgoals.spacing) {
+        const n = Math.ceil(dist0 / opts.subgoals.spacing);
+        for (let i = 1; i < n; i++) subs.push(Float64Array.from(z0, (v, j) => v + ((zGoal[j]! - v) * i) / n));
+      }
+      subs.push(Float64Array.from(zGoal));
+      let sub = 0;
+      agent.setGoal({ latent: subs[0]! });
+      const planMs: number[] = [];
+      let limitTicks = 0;
+      let keepOutTicks = 0;
+      let maxPen = 0;
+      let settled = 0;
+      let minErr = Infinity;
+      let err = Infinity;
+      let startErr = NaN;
+      let success = false;
+      let tick = 0;
+      let z = z0;
+      for (tick = 0; tick < maxTicks; tick++) {
+        const now = tick * dt;
+        sim.jointPositions(q);
+        sim.jointVelocities(qd);
+        chain.fk(q, 1, fk);
+        err = Math.hypot(fk.eePos[0]! - goalEe[0]!, fk.eePos[1]! - goalEe[1]!, fk.eePos[2]! - goalEe[2]!);
+        if (tick === 0) startErr = err;
+        minErr = Math.min(minErr, err);
+        settled = err <= radius ? settled + 1 : 0;
+        if (settled >= settleTicks) {
+          success = true;
+          break;
+        }
+        if (tick > 0) z = await encodeView();
+        if (opts.subgoals && sub < subs.length - 1 && l1(z, subs[sub]!) < opts.subgoals.reachFraction * opts.subgoals.spacing) {
+          sub++;
+          agent.setGoal({ latent: subs[sub]! });
+        }
+        const out = await agent.step(now, { jointState: { stampS: now, names, position: q, velocity: qd }, latent: { stampS: now, z } });
+        if (out.telemetry.plan) planMs.push(out.telemetry.plan.ms);
+        if (out.command.publish) sim.setCommand(out.command.values);
+        sim.step(dt);
+        if (sim.limitViolations() > 0) limitTicks++;
+        if (s.zones.length > 0) {
+          const pen = sim.keepOutPenetration(s.zones);
+          if (pen > 0) keepOutTicks++;
+          maxPen = Math.max(maxPen, pen);
+        }
+      }
+      allPlanMs.push(...planMs);
+      const ep: GoalImageEpisode = {
+        index: e,
+        start: Array.from(start),
+        goal: Array.from(goal),
+        startEeErrM: startErr,
+        finalEeErrM: err,
+        minEeErrM: minErr,
+        success,
+        ticks: tick,
+        timeToSuccessS: success ? tick * dt : null,
+        limitViolationTicks: limitTicks,
+        keepOutViolationTicks: keepOutTicks,
+        maxPenetrationM: maxPen,
+        planMsP50: percentile(planMs, 0.5),
+        planMsMax: planMs.length > 0 ? Math.max(...planMs) : 0,
+        startLatentDist: dist0,
+        finalLatentDist: l1(z, zGoal),
+        subgoals: subs.length - 1,
+        plannerErrors: agent.plannerErrorCount,
+      };
+      episodes.push(ep);
+      opts.onEpisode?.(ep);
+    }
+  } finally {
+    sim.dispose();
+    if (!opts.model) {
+      await loaded.model.dispose();
+      await loaded.encoder.dispose();
+    }
+  }
+  const finals = episodes.map((e) => e.finalEeErrM);
+  return {
+    episodes,
+    successRate: episodes.filter((e) => e.success).length / Math.max(1, episodes.length),
+    meanFinalEeErrM: finals.reduce((a, b) => a + b, 0) / Math.max(1, finals.length),
+    medianFinalEeErrM: percentile(finals, 0.5),
+    limitViolationTicks: episodes.reduce((a, e) => a + e.limitViolationTicks, 0),
+    keepOutViolationTicks: episodes.reduce((a, e) => a + e.keepOutViolationTicks, 0),
+    planMsP50: percentile(allPlanMs, 0.5),
+    planMsP95: percentile(allPlanMs, 0.95),
+    settings: {
+      planner: settings.planner.name,
+      horizon: settings.planner.horizon,
+      samples: settings.planner.settings.samples,
+      iterations: settings.planner.iterations,
+      latentGoalWeight: settings.cost.latentGoal.weight,
+      latentGoalNorm: settings.cost.latentGoal.norm ?? 'l1',
+      controlDtS: dt,
+      goals,
+      subgoals: opts.subgoals ?? null,
+      successRadiusM: radius,
+      settleTicks,
+      maxTicks,
+    },
+  };
+}
