@@ -21,7 +21,6 @@
  * reuses them.
  */
 
-import { pathToFileURL } from 'node:url';
 import type { OdraConfig } from '../config/schema.ts';
 import type { PerceptionPipeline } from '../perception/pipeline.ts';
 import { loadAgentChain, resolveAgentConfig } from './agent-config.ts';
@@ -29,6 +28,7 @@ import { AgentLifecycle, type AgentAssembly, type TransitionResult } from './age
 import { CameraLatents, firstLatentDim, RemoteLatents } from './latent-input.ts';
 import type { LifecycleScope } from './lifecycle-scope.ts';
 import { loadRclnodejs, RosUnavailableError } from './load-rclnodejs.ts';
+import { isMainModule } from './main-module.ts';
 import { createRclNode, type RclNode } from './rcl-bus.ts';
 import type { LoadedRclnodejs, RclLifecycleNode } from './rclnodejs-types.ts';
 
@@ -270,6 +270,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta.url)) {
   void main(process.argv.slice(2)).then((code) => process.exit(code));
 }

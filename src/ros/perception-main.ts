@@ -11,7 +11,6 @@
  * both nodes agree on perception.* and topics.*; `--ros-args -p` overrides for this node apply last.
  */
 
-import { pathToFileURL } from 'node:url';
 import { timeFromSeconds } from '../bus/messages.ts';
 import { QOS_SENSOR_DATA } from '../bus/qos.ts';
 import { paramInfo } from '../config/catalog.ts';
@@ -19,6 +18,7 @@ import { loadConfig } from '../config/load.ts';
 import { CameraLatents } from './latent-input.ts';
 import { encodeLatent } from './latent-message.ts';
 import { loadRclnodejs, RosUnavailableError } from './load-rclnodejs.ts';
+import { isMainModule } from './main-module.ts';
 import { createRclNode } from './rcl-bus.ts';
 import type { LoadedRclnodejs } from './rclnodejs-types.ts';
 
@@ -103,6 +103,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta.url)) {
   void main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -105,8 +105,9 @@ export class EpisodeRunner {
     this.limitSamples = 0;
     this.keepOutSamples = 0;
     this.counting = true;
-    const t0 = bus.nowS();
+    const t0 = bus.steadyNowS();
     let ticks = 0;
+    let reachedAtS = 0;
     let success = false;
     try {
       while (ticks < maxTicks) {
@@ -121,6 +122,7 @@ export class EpisodeRunner {
         } else await sleep(controlDtS * 1000);
         if (this.isReached(this.measure(spec))) {
           success = true;
+          reachedAtS = bus.steadyNowS() - t0;
           break;
         }
       }
@@ -132,7 +134,7 @@ export class EpisodeRunner {
       goal: spec.goal.kind,
       success,
       ticks,
-      timeToGoalS: success ? ticks * controlDtS : null,
+      timeToGoalS: success ? reachedAtS : null,
       finalJointErrorRad: m.jointErr,
       finalEeErrorM: m.eeErr,
       finalEeAngleRad: m.angleErr,

@@ -118,7 +118,9 @@ export async function run(argv: readonly string[], io: CliIo = { stdout: process
   }
   if (problems.length > 0 || perception === null || imageFile === null) throw new UsageError(problems.join('\n'));
 
-  const p = { ...perception, model_path: perception.model_path === '' ? '' : resolve(io.cwd, perception.model_path) };
+  // a relative model path is relative to where odra runs; a URL (tfjs file://) is left as given
+  const modelPath = perception.model_path === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(perception.model_path) ? perception.model_path : resolve(io.cwd, perception.model_path);
+  const p = { ...perception, model_path: modelPath };
   const { config, notices } = pipelineConfigFromParams(p);
   for (const n of notices) io.stderr.write(`${n}\n`);
   const { PerceptionPipeline } = await import('../../perception/pipeline.ts');
@@ -142,7 +144,7 @@ export async function run(argv: readonly string[], io: CliIo = { stdout: process
     }
     const z = r.latent;
     if (args.json) {
-      io.stdout.write(`${JSON.stringify({ dim: z.length, latent: Array.from(z), ms })}\n`);
+      io.stdout.write(`${JSON.stringify({ dim: z.length, latent: Array.from(z), ms: Math.round(ms * 1000) / 1000 })}\n`);
       return 0;
     }
     const first = Array.from(z.subarray(0, SHOWN_VALUES), (x) => x.toPrecision(5)).join(', ');

@@ -1,0 +1,83 @@
+/**
+ * `odra bench`: runs the selected suites and prints one report, a table for people or (--json) one
+ * JSON object for machines. Progress goes to stderr only. Suites load only when they run.
+ */
+import type { CliIo } from '../src/cli/command.ts';
+import { parseBenchArgs, USAGE, type SuiteName } from './args.ts';
+import { chooseBackends, machineInfo } from './env.ts';
+import { formatReport } from './format.ts';
+import { REPORT_SCHEMA, type BenchReport, type SuiteContext } from './report.ts';
+import { repeatOptions } from './stats.ts';
+
+async function runSuite(name: SuiteName, ctx: SuiteContext, report: BenchReport): Promise<void> {
+  switch (name) {
+    case 'peak': {
+      const { runPeak } = await import('./suites/peak.ts');
+      report.peak = await runPeak(ctx);
+      ctx.peak = report.peak;
+      report.notices.push(...report.peak.notices);
+      return;
+    }
+    case 'planners': {
+      const { runPlanners } = await import('./suites/planners.ts');
+      report.planners = await runPlanners(ctx);
+      return;
+    }
+    case 'perception': {
+      const { runPerception } = await import('./suites/perception.ts');
+      report.perception = await runPerception(ctx);
+      return;
+    }
+    case 'tick': {
+      const { runTick } = await import('./suites/tick.ts');
+      report.tick = await runTick(ctx);
+      return;
+    }
+    case 'memory': {
+      const { runMemory } = await import('./suites/memory.ts');
+      report.memory = await runMemory(ctx);
+      return;
+    }
+  }
+}
+
+/** Runs `odra bench` with its arguments; returns the exit code. Throws UsageError on bad arguments. */
+export async function runBench(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseBenchArgs(argv);
+  if (args.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const started = performance.now();
+  const progress = (line: string): void => {
+    io.stderr.write(`bench: ${line}\n`);
+  };
+  const machine = machineInfo();
+  const backends = await chooseBackends();
+  const notices: string[] = [];
+  if (backends.tfjs.notice !== undefined) notices.push(backends.tfjs.notice);
+  if (backends.onnx.notice !== undefined) notices.push(backends.onnx.notice);
+  for (const n of notices) progress(n);
+  const repeat = repeatOptions(args.quick);
+  const report: BenchReport = {
+    schema: REPORT_SCHEMA,
+    date: new Date().toISOString(),
+    quick: args.quick,
+    suites: [...args.suites],
+    filters: args.filters,
+    repeat,
+    machine,
+    backends,
+    notices,
+    durationS: 0,
+  };
+  const ctx: SuiteContext = { quick: args.quick, filters: args.filters, repeat, backends, machine, progress, peak: null, ticks: args.ticks };
+  for (const suite of args.suites) {
+    const t0 = performance.now();
+    await runSuite(suite, ctx, report);
+    progress(`${suite} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  report.durationS = (performance.now() - started) / 1000;
+  io.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  return 0;
+}

@@ -1,0 +1,104 @@
+/**
+ * Everything `odra eval` reports about a learned world model, as one object: offline latent metrics on
+ * held-out recordings, the closed-loop goal-image run, and optionally the far-goal comparison with and
+ * without latent subgoals.
+ */
+import { loadLearnedWorldModel } from '../world-model/learned.ts';
+import { loadDataset, splitSegments } from './dataset.ts';
+import { FAR_GOALS, NEAR_GOALS, runGoalImageEpisodes, type GoalImageEpisode, type GoalImageReport, type GoalImageRunOptions, type SubgoalOptions } from './goal-episodes.ts';
+import { latentMetrics, type LatentMetrics } from './latent-metrics.ts';
+import { resolveTrainConfig } from './train-config.ts';
+
+/** Planner settings the goal-image runs use unless told otherwise (measured in docs/learning.md). */
+export const GOAL_IMAGE_PLANNER: NonNullable<GoalImageRunOptions['planner']> = { name: 'cem', horizon: 10, samples: 128, iterations: 3, timeBudgetMs: 0 };
+export const GOAL_IMAGE_LATENT_COST = { weight: 1, norm: 'l1' as const };
+export const DEFAULT_SUBGOALS: SubgoalOptions = { spacing: 8, reachFraction: 0.5 };
+
+export interface EvaluateOptions {
+  modelDir: string;
+  /** recordings for the offline metrics; null = the model's own files, held-out segments */
+  dataFiles: readonly string[] | null;
+  episodes: number;
+  seed: number;
+  agentConfigFile: string;
+  planner?: string;
+  far?: boolean;
+  compareSubgoals?: boolean;
+  onEpisode?: (label: string, e: GoalImageEpisode) => void;
+}
+
+export interface EvaluateReport {
+  model: string;
+  dataHash: string;
+  latent: LatentMetrics | null;
+  /** why the offline metrics were skipped */
+  latentSkipped?: string;
+  closedLoop: GoalImageReport | null;
+  hierarchy: { flat: GoalImageReport; subgoals: GoalImageReport; helps: boolean } | null;
+}
+
+export async function evaluateLearnedModel(opts: EvaluateOptions): Promise<EvaluateReport> {
+  const loaded = await loadLearnedWorldModel(opts.modelDir);
+  try {
+    const spec = loaded.spec;
+    const training = spec.training as { seed?: number; valFraction?: number; data?: Record<string, unknown> };
+    let latent: LatentMetrics | null = null;
+    let latentSkipped: string | undefined;
+    const own = opts.dataFiles === null;
+    const files = own ? ((spec.data.files as string[] | undefined) ?? []) : [...opts.dataFiles!];
+    if (files.length === 0) latentSkipped = 'no recordings: the model lists none and --data was not given';
+    else {
+      const cfg = resolveTrainConfig({ data: training.data ?? {} });
+      try {
+        const ds = await loadDataset(files, {
+          jointNames: spec.jointNames,
+          topics: { image: cfg.data.imageTopic, jointStates: cfg.data.jointStateTopic, commands: cfg.data.commandTopic },
+          width: spec.encoder.image.width,
+          height: spec.encoder.image.height,
+          dtS: spec.dtS,
+          time: cfg.data.time,
+        });
+        // the model's own data: only the segments it did not train on
+        const segs = own ? splitSegments(ds, training.valFraction ?? 0.1, training.seed ?? 1).val : ds.segments.map((_, i) => i);
+        latent = await latentMetrics(loaded, ds, segs);
+      } catch (e) {
+        latentSkipped = e instanceof Error ? e.message : String(e);
+      }
+    }
+    const planner = { ...GOAL_IMAGE_PLANNER, ...(opts.planner !== undefined ? { name: opts.planner } : {}) };
+    const base: GoalImageRunOptions = {
+      model: loaded,
+      episodes: opts.episodes,
+      seed: opts.seed,
+      agentConfigFile: opts.agentConfigFile,
+      planner,
+      latentGoal: GOAL_IMAGE_LATENT_COST,
+    };
+    let closedLoop: GoalImageReport | null = null;
+    if (opts.episodes > 0) {
+      closedLoop = await runGoalImageEpisodes({
+        ...base,
+        goals: opts.far ? FAR_GOALS : NEAR_GOALS,
+        onEpisode: (e) => opts.onEpisode?.(opts.far ? 'far' : 'near', e),
+      });
+    }
+    let hierarchy: EvaluateReport['hierarchy'] = null;
+    if (opts.compareSubgoals && opts.episodes > 0) {
+      const flat = await runGoalImageEpisodes({ ...base, goals: FAR_GOALS, maxTicks: 300, onEpisode: (e) => opts.onEpisode?.('far/flat', e) });
+      const sub = await runGoalImageEpisodes({ ...base, goals: FAR_GOALS, maxTicks: 300, subgoals: DEFAULT_SUBGOALS, onEpisode: (e) => opts.onEpisode?.('far/subgoals', e) });
+      const helps = sub.successRate > flat.successRate || (sub.successRate === flat.successRate && sub.medianFinalEeErrM < flat.medianFinalEeErrM);
+      hierarchy = { flat, subgoals: sub, helps };
+    }
+    return {
+      model: opts.modelDir,
+      dataHash: String(spec.data.hash ?? ''),
+      latent,
+      ...(latentSkipped !== undefined ? { latentSkipped } : {}),
+      closedLoop,
+      hierarchy,
+    };
+  } finally {
+    await loaded.model.dispose();
+    await loaded.encoder.dispose();
+  }
+}
