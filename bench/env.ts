@@ -1,6 +1,6 @@
 /** What a benchmark ran on: the machine, the runtime, and the compute backends chosen for this run. */
 import { createRequire } from 'node:module';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { selectOnnxProviders, type OnnxProviderName } from '../src/compute/onnx-providers.ts';
 import { selectTfBackend, type TfBackendName } from '../src/compute/tf-backend.ts';
 
@@ -16,6 +16,8 @@ export interface MachineInfo {
   totalMemGiB: number;
   onnxruntime: string;
   tfjs: string;
+  /** 1, 5 and 15 minute load averages when the run started: other work on the machine skews timings */
+  loadAvg: number[];
 }
 
 export interface BackendInfo {
@@ -33,6 +35,11 @@ function readVersion(name: string): string {
   }
 }
 
+/** The load averages, rounded to 0.01. */
+export function loadAvgNow(): number[] {
+  return loadavg().map((x) => Math.round(x * 100) / 100);
+}
+
 export function machineInfo(): MachineInfo {
   const list = cpus();
   return {
@@ -44,6 +51,7 @@ export function machineInfo(): MachineInfo {
     totalMemGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     onnxruntime: readVersion('onnxruntime-node'),
     tfjs: readVersion('@tensorflow/tfjs-core'),
+    loadAvg: loadAvgNow(),
   };
 }
 

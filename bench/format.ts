@@ -46,6 +46,7 @@ export function formatReport(r: BenchReport): string {
   const m = r.machine;
   out.push(`odra bench — ${r.date}${r.quick ? ' (--quick)' : ''}${r.filters.length > 0 ? `, filter ${r.filters.join(', ')}` : ''}\n`);
   out.push(`machine: ${m.cpus} × ${m.cpuModel}, ${m.totalMemGiB} GiB, node ${m.node} ${m.platform}-${m.arch}; onnxruntime-node ${m.onnxruntime}, tfjs ${m.tfjs}\n`);
+  out.push(`load average (1/5/15 min): ${m.loadAvg.join(' / ')} at the start, ${r.loadAvgEnd.join(' / ')} at the end\n`);
   out.push(`backends: tfjs '${r.backends.tfjs.name}', ONNX Runtime providers [${r.backends.onnx.providers.join(', ')}]\n`);
   for (const n of r.notices) out.push(`notice: ${n}\n`);
   out.push(`repetitions: ${r.repeat.warmup} warm-up, then ${r.repeat.minRuns}–${r.repeat.maxRuns} runs and at least ${r.repeat.minTimeMs} ms per case (fewer for slow cases; n says how many)\n`);

@@ -4,7 +4,7 @@
  */
 import type { CliIo } from '../src/cli/command.ts';
 import { parseBenchArgs, USAGE, type SuiteName } from './args.ts';
-import { chooseBackends, machineInfo } from './env.ts';
+import { chooseBackends, loadAvgNow, machineInfo } from './env.ts';
 import { formatReport } from './format.ts';
 import { REPORT_SCHEMA, type BenchReport, type SuiteContext } from './report.ts';
 import { repeatOptions } from './stats.ts';
@@ -70,6 +70,7 @@ export async function runBench(argv: readonly string[], io: CliIo): Promise<numb
     backends,
     notices,
     durationS: 0,
+    loadAvgEnd: [],
   };
   const ctx: SuiteContext = { quick: args.quick, filters: args.filters, repeat, backends, machine, progress, peak: null, ticks: args.ticks };
   for (const suite of args.suites) {
@@ -78,6 +79,7 @@ export async function runBench(argv: readonly string[], io: CliIo): Promise<numb
     progress(`${suite} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   report.durationS = (performance.now() - started) / 1000;
+  report.loadAvgEnd = loadAvgNow();
   io.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   return 0;
 }

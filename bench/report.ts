@@ -138,6 +138,8 @@ export interface BenchReport {
   tick?: TickReport;
   memory?: MemoryReport;
   durationS: number;
+  /** load averages when the run ended */
+  loadAvgEnd: number[];
 }
 
 /** What every suite gets. */

@@ -3,8 +3,13 @@
  * simulated arm that integrates the commands, with goals switching so planning never idles. RSS and
  * heap are sampled along the way; growth is measured from a baseline taken after warm-up (buffers
  * sized on first use are not growth). The tfjs tensor count must not change.
+ *
+ * It runs in a child process of its own (node --expose-gc), so what other suites loaded and freed
+ * does not move the numbers, and every sample follows a full collection.
  */
+import { spawn } from 'node:child_process';
 import { memoryUsage } from 'node:process';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { Agent } from '../../src/agent/agent.ts';
 import { GOAL_Q, loadDemoArm, START_Q } from '../problems.ts';
@@ -23,8 +28,14 @@ function collect(): void {
   if (typeof gc === 'function') gc();
 }
 
-export async function runMemory(ctx: SuiteContext): Promise<MemoryReport> {
-  const ticks = ctx.ticks ?? (ctx.quick ? 2000 : 50000);
+export interface MemoryOptions {
+  ticks: number;
+  quick: boolean;
+}
+
+/** The measurement itself, in this process. */
+export async function measureMemory(opts: MemoryOptions, progress: (line: string) => void): Promise<MemoryReport> {
+  const { ticks } = opts;
   const warmupTicks = Math.min(1000, Math.floor(ticks / 10));
   const samples = 50;
   const sampleEvery = Math.max(1, Math.floor((ticks - warmupTicks) / samples));
@@ -76,7 +87,7 @@ export async function runMemory(ctx: SuiteContext): Promise<MemoryReport> {
     }
     if (k + 1 === warmupTicks) sample(true);
     else if (k + 1 > warmupTicks && ((k + 1 - warmupTicks) % sampleEvery === 0 || k + 1 === ticks)) sample(false);
-    if (ctx.quick ? k % 500 === 499 : k % 5000 === 4999) ctx.progress(`memory: ${k + 1} / ${ticks} ticks, RSS ${(memoryUsage().rss / MIB).toFixed(1)} MiB`);
+    if (opts.quick ? k % 500 === 499 : k % 5000 === 4999) progress(`memory: ${k + 1} / ${ticks} ticks, RSS ${(memoryUsage().rss / MIB).toFixed(1)} MiB`);
   }
   const growth = ((rss.end - rss.start) / rss.start) * 100;
   const gcExposed = typeof (globalThis as { gc?: unknown }).gc === 'function';
@@ -98,4 +109,32 @@ export async function runMemory(ctx: SuiteContext): Promise<MemoryReport> {
     pass: { rss: growth < 5, tensors: tensors.end === tensors.start && tensors.max === tensors.start },
     notes,
   };
+}
+
+/** Runs measureMemory in a fresh `node --expose-gc` process and returns its report. */
+export async function runMemory(ctx: SuiteContext): Promise<MemoryReport> {
+  const ticks = ctx.ticks ?? (ctx.quick ? 2000 : 50000);
+  const child = fileURLToPath(new URL('../memory-child.ts', import.meta.url));
+  const tsx = import.meta.resolve('tsx');
+  ctx.progress(`memory: ${ticks} agent ticks in a child process (node --expose-gc)`);
+  const proc = spawn(process.execPath, ['--expose-gc', `--import=${tsx}`, child, String(ticks), ctx.quick ? 'quick' : 'full'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let partial = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    partial += d;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.startsWith('memory: ')) ctx.progress(line);
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`memory bench: the child process exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  return JSON.parse(stdout) as MemoryReport;
 }

@@ -22,7 +22,7 @@
 import { Agent, type AgentCommand, type AgentInputs, type AgentStepResult, type AgentTelemetry } from '../agent/agent.ts';
 import { agentSettingsFromConfig } from '../agent/from-config.ts';
 import type { AgentSettings } from '../agent/settings.ts';
-import type { BoolMsg, JointState, PoseStamped } from '../bus/messages.ts';
+import type { BoolMsg, DiagnosticArray, Float64MultiArray, JointState, JointTrajectory, MarkerArray, PoseStamped } from '../bus/messages.ts';
 import type { BusNode, Publisher, Subscription, Timer } from '../bus/port.ts';
 import { listParameters } from '../config/catalog.ts';
 import { ConfigError } from '../config/errors.ts';
@@ -101,10 +101,10 @@ export class AgentNode {
   private readonly eePath: EePath;
   private readonly output: 'forward' | 'trajectory';
   private readonly commandPub: Publisher<unknown>;
-  private readonly planPub;
-  private readonly markerPub;
-  private readonly costPub;
-  private readonly diagPub;
+  private readonly planPub: Publisher<JointTrajectory>;
+  private readonly markerPub: Publisher<MarkerArray>;
+  private readonly costPub: Publisher<Float64MultiArray>;
+  private readonly diagPub: Publisher<DiagnosticArray>;
   private readonly subs: Subscription[] = [];
   private readonly timers: Timer[] = [];
   private limits: SafetyLimits;
@@ -266,7 +266,7 @@ export class AgentNode {
     if (typeof msg.data !== 'boolean') return this.drop('estop', 'invalid', 'data is not a bool');
     if (msg.data) {
       this.agent.estop(this.node.steadyNowS());
-      this.node.logger.warn('e-stop latched; call ~/reset to release it');
+      this.node.logger.throttle('warn', this.warnPeriodS, 'e-stop latched; call ~/reset to release it', 'estop');
     }
   }
 

@@ -114,12 +114,13 @@ export function readJointGoal(
     if (!mapped.ok) return mapped;
     goal = mapped.value[0]!;
   }
-  const names2 = [...index.keys()];
+  // the index lists the joints in configured order
+  const configured = [...index.keys()];
   for (let j = 0; j < dof; j++) {
     const l = limits[j];
     const q = goal[j]!;
     if (l !== undefined && ((l.lower !== undefined && q < l.lower) || (l.upper !== undefined && q > l.upper))) {
-      return fail('outside_limits', `joint '${names2[j]}' goal ${q} is outside [${l.lower}, ${l.upper}]`);
+      return fail('outside_limits', `joint '${configured[j]}' goal ${q} is outside [${l.lower}, ${l.upper}]`);
     }
   }
   return { ok: true, value: goal };

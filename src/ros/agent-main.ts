@@ -58,7 +58,8 @@ export function parseAgentArgs(argv: readonly string[]): AgentMainOptions {
   const out: AgentMainOptions = { plain: false, autostart: false, latentTopic: null, latentWaitS: 30, rosArgs: [] };
   const ros = argv.indexOf('--ros-args');
   const own = ros < 0 ? argv : argv.slice(0, ros);
-  if (ros >= 0) out.rosArgs.push(...argv.slice(ros));
+  // parameter files first: rcl applies rules in order, so -p after --ros-args still wins
+  const files: string[] = [];
   const value = (i: number, name: string): string => {
     const v = own[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
@@ -73,7 +74,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentMainOptions {
     if (name === '--plain') out.plain = inline === undefined ? true : flag(inline, name);
     else if (name === '--lifecycle') out.plain = inline === undefined ? false : !flag(inline, name);
     else if (name === '--autostart') out.autostart = inline === undefined ? true : flag(inline, name);
-    else if (name === '--params-file') out.rosArgs.push('--ros-args', '--params-file', inline ?? value(i++, name), '--');
+    else if (name === '--params-file') files.push('--ros-args', '--params-file', inline ?? value(i++, name), '--');
     else if (name === '--latent-topic') {
       const t = inline ?? value(i++, name);
       out.latentTopic = t === '' ? null : t;
@@ -89,6 +90,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentMainOptions {
       );
     }
   }
+  out.rosArgs.push(...files, ...(ros < 0 ? [] : argv.slice(ros)));
   return out;
 }
 

@@ -73,6 +73,7 @@ export class EpisodeRunner {
   private counting = false;
   private limitSamples = 0;
   private keepOutSamples = 0;
+  private readonly stopCounting: () => void;
 
   constructor(opts: EpisodeRunnerOptions) {
     this.opts = opts;
@@ -85,7 +86,7 @@ export class EpisodeRunner {
     this.q = new Float64Array(opts.chain.dof);
     this.zones = opts.keepOut;
     const limitTolRad = opts.limitTolRad ?? 1e-3;
-    opts.simNode.onStep(() => {
+    this.stopCounting = opts.simNode.onStep(() => {
       if (!this.counting) return;
       const sim = opts.simNode.sim;
       if (sim.limitViolations(limitTolRad) > 0) this.limitSamples++;
@@ -144,6 +145,7 @@ export class EpisodeRunner {
   }
 
   destroy(): void {
+    this.stopCounting();
     this.driver.destroy();
   }
 

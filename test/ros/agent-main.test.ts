@@ -1,6 +1,8 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeHeader, type Float64MultiArray } from '../../src/bus/messages.ts';
+import { run as runRosCommand } from '../../src/cli/commands/ros.ts';
+import { UsageError } from '../../src/cli/command.ts';
 import { parseAgentArgs, runAgent } from '../../src/ros/agent-main.ts';
 import { parsePerceptionArgs } from '../../src/ros/perception-main.ts';
 import { FakeParameter, fakeOverrides, fakeRclnodejs, type FakeLifecycleNode, type FakeNode } from './fake-rclnodejs.ts';
@@ -22,7 +24,7 @@ describe('agent-main arguments', () => {
     assert.equal(o.autostart, true);
     assert.equal(o.plain, false);
     assert.equal(o.latentTopic, '/p/latent');
-    assert.deepEqual(o.rosArgs, ['--ros-args', '-r', '__ns:=/arm', '-p', 'x:=1', '--ros-args', '--params-file', 'a.yaml', '--']);
+    assert.deepEqual(o.rosArgs, ['--ros-args', '--params-file', 'a.yaml', '--', '--ros-args', '-r', '__ns:=/arm', '-p', 'x:=1']);
     assert.throws(() => parseAgentArgs(['--frobnicate']), /unknown option '--frobnicate'/);
     assert.throws(() => parseAgentArgs(['--params-file']), /--params-file needs a value/);
     assert.throws(() => parseAgentArgs(['--latent-wait-s', '0']), /must be a number > 0/);
@@ -36,6 +38,17 @@ describe('agent-main arguments', () => {
       configNode: 'robot1/odra_agent',
       rosArgs: [],
     });
+  });
+});
+
+describe('odra ros', () => {
+  test('--help documents both nodes; an unknown node is a usage error', async () => {
+    let out = '';
+    const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, cwd: process.cwd() };
+    assert.equal(await runRosCommand(['--help'], io), 0);
+    assert.match(out, /odra ros agent/);
+    assert.match(out, /odra ros perception/);
+    await assert.rejects(Promise.resolve(runRosCommand(['planner'], io)), (e: unknown) => e instanceof UsageError && /unknown node 'planner'/.test(e.message));
   });
 });
 

@@ -372,7 +372,7 @@ export class FakeNode {
     }
     for (const p of parameters) this.params.set(p.name, p);
     this.parameterEvents.push(parameters.map((p) => p.name));
-    return { successful: true, reason: null };
+    return { successful: true, reason: '' };
   }
 
   // ---------- graph ----------

@@ -175,8 +175,8 @@ describe('parameters on an rclnodejs node', () => {
     node.onParametersSet((changed) => seen.push(...changed.map((p) => [p.name, p.value])));
     const before = raw.parameterEvents.length;
     assert.deepEqual(raw.setService([dbl('cost.keep_out.weight', 50), { name: 'keep_out.boxes', value: { type: 8, double_array_value: Float64Array.of(0, 0, 0, 1, 1, 1) } }]), [
-      { successful: true, reason: null },
-      { successful: true, reason: null },
+      { successful: true, reason: '' },
+      { successful: true, reason: '' },
     ]);
     assert.equal(node.getParameter('cost.keep_out.weight')?.value, 50);
     assert.deepEqual(node.getParameter('keep_out.boxes')?.value, [0, 0, 0, 1, 1, 1]);
@@ -209,7 +209,7 @@ describe('parameters on an rclnodejs node', () => {
 
   test('rcl’s own parameters pass through untouched', () => {
     const { raw, node } = agentNode();
-    assert.deepEqual(raw.setParameters([new FakeParameter('use_sim_time', 1, true)]), [{ successful: true, reason: null }]);
+    assert.deepEqual(raw.setParameters([new FakeParameter('use_sim_time', 1, true)]), [{ successful: true, reason: '' }]);
     assert.equal(node.useSimTime(), true);
     assert.equal(node.hasParameter('use_sim_time'), false);
   });
