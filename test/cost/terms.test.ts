@@ -209,3 +209,27 @@ describe('cost evaluator gradient', () => {
     }
   });
 });
+
+describe('terminal and posture terms', () => {
+  test('terminal: zero at the goal at rest; exact value for a known error and final velocity', async () => {
+    const { TerminalTerm } = await import('../../src/cost/terms/terminal.ts');
+    const goal = Float64Array.from([0.1, 0, 0, 0, 0, 0]);
+    const p = problemFor(chain, { goal: { joints: goal } });
+    const term = new TerminalTerm(2, 'quadratic', 0.05, 0.01);
+    assert.equal(evalTerm(term, p, oneStep([0.1, 0, 0, 0, 0, 0])), 0);
+    // 2 × (½·0.3² + ½·0.01·0.5²) = 0.09 + 0.0025 = 0.0925
+    const v = evalTerm(term, p, oneStep([0.4, 0, 0, 0, 0, 0], [0.5, 0, 0, 0, 0, 0]));
+    assert.ok(Math.abs(v - 0.0925) < 1e-12, `${v}`);
+  });
+
+  test('posture: zero at the preferred configuration; smooth_abs value for a known offset', async () => {
+    const { PostureTerm } = await import('../../src/cost/terms/posture.ts');
+    const posture = Float64Array.from([0.2, 0.2, 0, 0, 0, 0]);
+    const p = problemFor(chain, { goal: { posture } });
+    const term = new PostureTerm(1, 'smooth_abs', 0.2);
+    assert.equal(evalTerm(term, p, oneStep([0.2, 0.2, 0, 0, 0, 0])), 0);
+    // ‖r‖ = 0.5 (0.3, 0.4): 0.2·(√(0.25 + 0.04) − 0.2)
+    const v = evalTerm(term, p, oneStep([0.5, 0.6, 0, 0, 0, 0]));
+    assert.ok(Math.abs(v - 0.2 * (Math.sqrt(0.29) - 0.2)) < 1e-12, `${v}`);
+  });
+});
