@@ -6,14 +6,22 @@
 import type { KinematicChain } from '../../robot/chain.ts';
 
 export interface BodyBounds {
-  /** sphere indices per moving body (bodies > 0 that have spheres) */
+  /** body index of each entry */
+  bodies: number[];
+  /** sphere indices per body */
   members: Int32Array[];
   /** bounding radius per entry of members, m */
   radius: Float64Array;
 }
 
+/** Bounds of the moving bodies (body > 0), for keep-out. */
 export function movingBodyBounds(chain: KinematicChain): BodyBounds {
-  const bodies = [...new Set(chain.spheres.filter((s) => s.body > 0).map((s) => s.body))].sort((a, b) => a - b);
+  return bodyBounds(chain, [...new Set(chain.spheres.filter((s) => s.body > 0).map((s) => s.body))]);
+}
+
+/** Bounds of the given bodies (each must carry spheres). */
+export function bodyBounds(chain: KinematicChain, bodyList: readonly number[]): BodyBounds {
+  const bodies = [...bodyList].sort((a, b) => a - b);
   const members = bodies.map((body) => Int32Array.from(chain.spheres.flatMap((s, i) => (s.body === body ? [i] : []))));
   const fk = chain.createFkResult(1);
   chain.fk(new Float64Array(chain.dof), 1, fk);
@@ -33,7 +41,7 @@ export function movingBodyBounds(chain: KinematicChain): BodyBounds {
       return r;
     }),
   );
-  return { members, radius };
+  return { bodies, members, radius };
 }
 
 /** Writes the bounding centre of body k (mean of its sphere centres at configuration base) into out[k*3..]. */

@@ -8,6 +8,7 @@
 import { normScalar, type NormKind } from '../norms.ts';
 import type { KinematicChain } from '../../robot/chain.ts';
 import type { CostContext, CostProblem, CostTerm } from '../types.ts';
+import { bodyBounds, bodyCentres, type BodyBounds } from './body-bounds.ts';
 
 export class SelfCollisionTerm implements CostTerm {
   readonly name = 'self_collision';
@@ -38,7 +39,7 @@ export class SelfCollisionTerm implements CostTerm {
     const chain = ctx.chain!;
     if (this.chainRef !== chain) {
       this.broad = buildBroadPhase(chain);
-      this.centers = new Float64Array(this.broad.bodies.length * 3);
+      this.centers = new Float64Array(this.broad.bounds.bodies.length * 3);
       this.chainRef = chain;
     }
     const broad = this.broad!;
@@ -51,25 +52,10 @@ export class SelfCollisionTerm implements CostTerm {
     const gS = ctx.gSpheres;
     const dn = this.d;
     const bc = this.centers;
-    const nBodies = broad.bodies.length;
     for (let t = 1; t <= ctx.T; t++) {
       for (let b = 0; b < ctx.B; b++) {
         const base = ((t - 1) * ctx.B + b) * S;
-        // body bounding-sphere centres
-        for (let k = 0; k < nBodies; k++) {
-          const members = broad.members[k]!;
-          let x = 0, y = 0, z = 0;
-          for (let i = 0; i < members.length; i++) {
-            const o = (base + members[i]!) * 3;
-            x += centers[o]!;
-            y += centers[o + 1]!;
-            z += centers[o + 2]!;
-          }
-          const inv = 1 / members.length;
-          bc[k * 3] = x * inv;
-          bc[k * 3 + 1] = y * inv;
-          bc[k * 3 + 2] = z * inv;
-        }
+        bodyCentres(broad.bounds, centers, base, bc);
         let c = 0;
         for (let gi = 0; gi < broad.groups.length; gi++) {
           const grp = broad.groups[gi]!;
@@ -110,45 +96,21 @@ export class SelfCollisionTerm implements CostTerm {
 }
 
 interface BroadPhase {
-  /** body index → position in members/centres */
-  bodies: number[];
-  /** sphere indices per body (same order as bodies) */
-  members: Int32Array[];
+  bounds: BodyBounds;
   /** pair indices (into collisionPairs / 2) sorted by body pair */
   order: Int32Array;
   groups: { bodyA: number; bodyB: number; start: number; end: number; reach: number }[];
 }
 
-/** Groups collision pairs by body pair and measures each body's bounding radius at the zero configuration. */
+/** Groups collision pairs by body pair; a group's reach is the sum of its two bodies' bounding radii. */
 function buildBroadPhase(chain: KinematicChain): BroadPhase {
   const pairs = chain.collisionPairs;
   const nPairs = pairs.length / 2;
   const bodyOf = (s: number): number => chain.spheres[s]!.body;
-  const bodySet = new Set<number>();
-  for (let p = 0; p < pairs.length; p++) bodySet.add(bodyOf(pairs[p]!));
-  const bodies = [...bodySet].sort((a, b) => a - b);
-  const slot = new Map(bodies.map((b, i) => [b, i]));
-  const members = bodies.map((body) => Int32Array.from(chain.spheres.flatMap((s, i) => (s.body === body ? [i] : []))));
-  // bounding radius: rigid per body, so measure it once at q = 0
-  const fk = chain.createFkResult(1);
-  chain.fk(new Float64Array(chain.dof), 1, fk);
-  const radius = members.map((idx) => {
-    let x = 0, y = 0, z = 0;
-    for (const i of idx) {
-      x += fk.spheres[i * 3]!;
-      y += fk.spheres[i * 3 + 1]!;
-      z += fk.spheres[i * 3 + 2]!;
-    }
-    x /= idx.length;
-    y /= idx.length;
-    z /= idx.length;
-    let r = 0;
-    for (const i of idx) {
-      const d = Math.hypot(fk.spheres[i * 3]! - x, fk.spheres[i * 3 + 1]! - y, fk.spheres[i * 3 + 2]! - z) + chain.spheres[i]!.radiusM;
-      r = Math.max(r, d);
-    }
-    return r;
-  });
+  const used = new Set<number>();
+  for (let p = 0; p < pairs.length; p++) used.add(bodyOf(pairs[p]!));
+  const bounds = bodyBounds(chain, [...used]);
+  const slot = new Map(bounds.bodies.map((b, i) => [b, i]));
   const keyed = Array.from({ length: nPairs }, (_, p) => {
     const a = slot.get(bodyOf(pairs[2 * p]!))!;
     const b = slot.get(bodyOf(pairs[2 * p + 1]!))!;
@@ -159,7 +121,7 @@ function buildBroadPhase(chain: KinematicChain): BroadPhase {
   keyed.forEach((k, q) => {
     const last = groups[groups.length - 1];
     if (last && last.bodyA === k.a && last.bodyB === k.b) last.end = q + 1;
-    else groups.push({ bodyA: k.a, bodyB: k.b, start: q, end: q + 1, reach: radius[k.a]! + radius[k.b]! });
+    else groups.push({ bodyA: k.a, bodyB: k.b, start: q, end: q + 1, reach: bounds.radius[k.a]! + bounds.radius[k.b]! });
   });
-  return { bodies, members, order, groups };
+  return { bounds, order, groups };
 }
