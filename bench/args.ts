@@ -12,7 +12,7 @@ export interface BenchArgs {
   json: boolean;
   /** case-name substrings; a case runs when it contains any (empty = all) */
   filters: string[];
-  /** agent ticks of the memory suite; null = the default (50,000; 2,000 with --quick) */
+  /** agent ticks of the memory suite; null = the default (50,000; 500 with --quick) */
   ticks: number | null;
   help: boolean;
 }
@@ -36,7 +36,7 @@ Options:
   --quick          a smoke run for CI: few small cases, fewer repetitions (under a minute)
   --json           print one JSON object with every number on stdout (progress goes to stderr)
   --filter TEXT    run only cases whose name contains TEXT (repeatable), e.g. mppi/kinematic
-  --ticks N        agent ticks of the memory suite (default 50000; 2000 with --quick)
+  --ticks N        agent ticks of the memory suite (default 50000; 500 with --quick)
   -h, --help       show this help
 `;
 

@@ -23,7 +23,7 @@ export interface RepeatOptions {
 
 /** Repetition policy of a full run and of --quick. */
 export function repeatOptions(quick: boolean): RepeatOptions {
-  return quick ? { warmup: 2, minRuns: 5, maxRuns: 40, minTimeMs: 250 } : { warmup: 5, minRuns: 30, maxRuns: 400, minTimeMs: 2000 };
+  return quick ? { warmup: 2, minRuns: 5, maxRuns: 30, minTimeMs: 150 } : { warmup: 5, minRuns: 30, maxRuns: 400, minTimeMs: 2000 };
 }
 
 /** Nearest-rank percentile of ascending `sorted` (q in [0, 1]). */
@@ -68,13 +68,16 @@ export async function measure(fn: () => Promise<number | void> | number | void, 
   return summarize(samples);
 }
 
-/** A smaller policy for cases whose single run is slow, so a suite stays within its time. */
+/**
+ * A smaller policy for a case whose single run (the probe, which also warmed it up) takes
+ * singleRunMs, so that it stays near budgetMs; at least 3 measured runs.
+ */
 export function scaledFor(opts: RepeatOptions, singleRunMs: number, budgetMs: number): RepeatOptions {
   if (!(singleRunMs > 0)) return opts;
   const fit = Math.floor(budgetMs / singleRunMs);
   const maxRuns = Math.max(3, Math.min(opts.maxRuns, fit));
   return {
-    warmup: Math.min(opts.warmup, Math.max(1, Math.floor(fit / 10))),
+    warmup: Math.min(opts.warmup, Math.floor(fit / 10)),
     minRuns: Math.min(opts.minRuns, maxRuns),
     maxRuns,
     minTimeMs: Math.min(opts.minTimeMs, budgetMs),

@@ -40,7 +40,7 @@ function predictorSpec(): PredictorSpec {
     stateDim: D,
     actionDim: A,
     inputMean: new Array<number>(D + A).fill(0),
-    inputStd: new Array<number>(D + A).fill(1),
+    inputScale: new Array<number>(D + A).fill(1),
     keep,
     outputScale,
     outputOffset: new Array<number>(D).fill(0),
@@ -68,7 +68,8 @@ function modelJson(predictor: PredictorSpec, dtS: number): LearnedModelJson {
     actionKind: 'velocity',
     encoder: {
       mlp: { layers: [] },
-      image: { width: 64, height: 64, channels: 3, layout: 'nchw', mean: [0, 0, 0], std: [1, 1, 1] },
+      // no encoder network: the benchmark feeds latents directly
+      image: { width: 1, height: 1, channels: 3, layout: 'nchw', meanImage: [0, 0, 0], std: [1, 1, 1] },
       weights: 'encoder.bin',
       onnx: 'encoder.onnx',
     },

@@ -87,7 +87,7 @@ export async function measureMemory(opts: MemoryOptions, progress: (line: string
     }
     if (k + 1 === warmupTicks) sample(true);
     else if (k + 1 > warmupTicks && ((k + 1 - warmupTicks) % sampleEvery === 0 || k + 1 === ticks)) sample(false);
-    if (opts.quick ? k % 500 === 499 : k % 5000 === 4999) progress(`memory: ${k + 1} / ${ticks} ticks, RSS ${(memoryUsage().rss / MIB).toFixed(1)} MiB`);
+    if (opts.quick ? k % 250 === 249 : k % 5000 === 4999) progress(`memory: ${k + 1} / ${ticks} ticks, RSS ${(memoryUsage().rss / MIB).toFixed(1)} MiB`);
   }
   const growth = ((rss.end - rss.start) / rss.start) * 100;
   const gcExposed = typeof (globalThis as { gc?: unknown }).gc === 'function';
@@ -113,7 +113,7 @@ export async function measureMemory(opts: MemoryOptions, progress: (line: string
 
 /** Runs measureMemory in a fresh `node --expose-gc` process and returns its report. */
 export async function runMemory(ctx: SuiteContext): Promise<MemoryReport> {
-  const ticks = ctx.ticks ?? (ctx.quick ? 2000 : 50000);
+  const ticks = ctx.ticks ?? (ctx.quick ? 500 : 50000);
   const child = fileURLToPath(new URL('../memory-child.ts', import.meta.url));
   const tsx = import.meta.resolve('tsx');
   ctx.progress(`memory: ${ticks} agent ticks in a child process (node --expose-gc)`);

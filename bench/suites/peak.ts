@@ -65,7 +65,8 @@ async function tfjsCases(ctx: SuiteContext, notices: string[]): Promise<PeakCase
   const cases: PeakCase[] = [];
   const restore = tf.getBackend();
   for (const name of TFJS_BACKENDS) {
-    const shapes = PEAK_SHAPES.filter(([m, k, n]) => selected(`tfjs-${name}/t1/${m}x${k}x${n}`, ctx.filters));
+    // tfjs is far from the peak; --quick measures its first shape only
+    const shapes = (ctx.quick ? PEAK_SHAPES.slice(0, 1) : PEAK_SHAPES).filter(([m, k, n]) => selected(`tfjs-${name}/t1/${m}x${k}x${n}`, ctx.filters));
     if (shapes.length === 0) continue;
     if (tf.findBackendFactory(name) === null) {
       // only the selected backend is loaded by odra; the bundled ones are loaded here to be measured

@@ -111,6 +111,7 @@ export class Agent {
   private previousT = 0;
   private warm = new Float64Array(0);
   private prevAction: Float64Array;
+  private readonly unknownPosition: Float64Array;
   private s0: Float64Array;
   private tickCount = 0;
   private plannerErrors = 0;
@@ -128,6 +129,7 @@ export class Agent {
     this.memory = new ShortTermMemory({ jointNames: this.jointNames, latentDim: this.latentDim, actionDim: dof, capacity: opts.settings.memory.capacity });
     this.snap = this.memory.createSnapshot();
     this.prevAction = new Float64Array(dof);
+    this.unknownPosition = new Float64Array(dof).fill(Number.NaN);
     this.s0 = new Float64Array(makeStateLayout(this.latentDim, dof).stateDim);
     this.limits = this.buildLimits(opts.settings);
     this.safety = new SafetyFilter(this.jointNames, this.limits, safetyConfig(opts.settings));
@@ -235,7 +237,8 @@ export class Agent {
     }
     const out = this.safety.filter({
       requested,
-      measuredPosition: snap.joints.position,
+      // memory reads zeros before any joint state: the filter must see "unknown", never a position of 0
+      measuredPosition: snap.joints.present ? snap.joints.position : this.unknownPosition,
       measuredVelocity: snap.joints.hasVelocity ? snap.joints.velocity : null,
       dtS: s.controlDtS,
       nowS,

@@ -55,8 +55,8 @@ export function solveIk(
   current: Float64Array,
   opts: { seeds?: number; iterations?: number; learningRate?: number; seed?: number } = {},
 ): IkResult {
-  const B = opts.seeds ?? 32;
-  const iters = opts.iterations ?? 150;
+  const B = opts.seeds ?? 16;
+  const iters = opts.iterations ?? 80;
   const lr = opts.learningRate ?? 0.05;
   const dof = chain.dof;
   const { qOffset, stateDim: D } = problem.layout;

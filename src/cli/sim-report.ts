@@ -25,6 +25,8 @@ export interface SimSummary {
   /** `joints`, `pose`, or `scenario` */
   goal: string;
   seed: number;
+  /** control ticks run before the episodes and left out of every number */
+  warmupTicks: number;
   /** control ticks run, all episodes */
   ticks: number;
   /** simulated seconds per wall-clock second */
@@ -59,6 +61,7 @@ export interface SummaryInputs {
   planner: string;
   goal: string;
   seed: number;
+  warmupTicks: number;
   wallS: number;
 }
 
@@ -85,6 +88,7 @@ export function summarize(x: SummaryInputs): SimSummary {
     planner: x.planner,
     goal: x.goal,
     seed: x.seed,
+    warmupTicks: x.warmupTicks,
     ticks,
     realtimeFactor: x.wallS > 0 ? round(ticks / x.controlHz / x.wallS, 3) : 0,
   };

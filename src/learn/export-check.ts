@@ -7,7 +7,6 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { EncoderSpec, MlpWeights, PredictorSpec } from '../world-model/learned-format.ts';
 import type { Dataset } from './dataset.ts';
 import { createBatch, fillBatch, type JepaNetworks } from './jepa.ts';
-import type { Normalization } from './normalization.ts';
 import { buildEncoderOnnx, buildPredictorOnnx } from './onnx-export.ts';
 
 export interface ExportCheck {
@@ -31,10 +30,10 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-export async function checkExport(nets: JepaNetworks, c: ExportContents, ds: Dataset, starts: Int32Array, norm: Normalization, n = 32): Promise<ExportCheck> {
+export async function checkExport(nets: JepaNetworks, c: ExportContents, ds: Dataset, starts: Int32Array, n = 32): Promise<ExportCheck> {
   const samples = Math.min(n, starts.length);
   const batch = createBatch(samples, 1, 3 * ds.width * ds.height, ds.dof);
-  fillBatch(ds, starts, 0, norm, batch);
+  fillBatch(ds, starts, 0, batch);
   const { width: W, height: H } = c.encoder.image;
   const dof = ds.dof;
   const D = c.predictor.stateDim;

@@ -17,12 +17,13 @@ import type { Normalization } from './normalization.ts';
 import { createTfMlp, matMulFast, tfMlpForward, tfMlpVariables, type TfMlp } from './tf-mlp.ts';
 import type { TrainConfig } from './train-config.ts';
 import type { MlpSpec, MlpWeights } from '../world-model/learned-format.ts';
+import { rgb8ToUnitNchw } from '../world-model/learned-image.ts';
 
 /** A training batch: B sequences of K+1 frames, time-major (row k·B + b is frame k of sequence b). */
 export interface JepaBatch {
   B: number;
   K: number;
-  /** [(K+1)·B, 3·H·W] normalized images, NCHW per row */
+  /** [(K+1)·B, 3·H·W] images in [0, 1], NCHW per row */
   x: Float32Array;
   /** [(K+1)·B, dof] */
   q: Float32Array;
@@ -36,25 +37,16 @@ export function createBatch(B: number, K: number, imageDim: number, dof: number)
 }
 
 /** Fills a batch with the windows starting at starts[from .. from+B) (wrapping around). */
-export function fillBatch(ds: Dataset, starts: Int32Array, from: number, norm: Normalization, out: JepaBatch): void {
+export function fillBatch(ds: Dataset, starts: Int32Array, from: number, out: JepaBatch): void {
   const { B, K } = out;
   const dof = ds.dof;
   const hw = ds.width * ds.height;
-  const inv = norm.image.std.map((s) => 1 / (255 * s));
-  const shift = norm.image.mean.map((m, c) => m / norm.image.std[c]!);
   for (let b = 0; b < B; b++) {
     const s0 = starts[(from + b) % starts.length]!;
     for (let k = 0; k <= K; k++) {
       const f = s0 + k;
       const row = k * B + b;
-      const src = f * hw * 3;
-      const dst = row * hw * 3;
-      for (let c = 0; c < 3; c++) {
-        const a = inv[c]!;
-        const sh = shift[c]!;
-        const o = dst + c * hw;
-        for (let p = 0; p < hw; p++) out.x[o + p] = ds.images[src + p * 3 + c]! * a - sh;
-      }
+      rgb8ToUnitNchw(ds.images, f, 1, ds.width, ds.height, out.x, row * hw * 3);
       for (let j = 0; j < dof; j++) {
         out.q[row * dof + j] = ds.q[f * dof + j]!;
         out.qd[row * dof + j] = ds.qd[f * dof + j]!;
@@ -92,6 +84,8 @@ export class JepaNetworks {
   readonly latentDim: number;
   readonly dof: number;
   readonly stateDim: number;
+  private readonly imageMean: tf.Tensor1D;
+  private readonly imageScale: tf.Tensor1D;
   private readonly inMean: tf.Tensor1D;
   private readonly inInvStd: tf.Tensor1D;
   private readonly keep: tf.Tensor1D;
@@ -116,13 +110,16 @@ export class JepaNetworks {
     this.encoder = createTfMlp(specs.encoder, weights.encoder);
     this.predictor = createTfMlp(specs.predictor, weights.predictor);
     this.idm = specs.idm && weights.idm ? createTfMlp(specs.idm, weights.idm) : null;
+    const hw = norm.image.meanImage.length / 3;
+    this.imageMean = tf.tensor1d(norm.image.meanImage);
+    this.imageScale = tf.tensor1d(Float32Array.from({ length: 3 * hw }, (_, i) => 1 / norm.image.std[Math.floor(i / hw)]!));
     this.inMean = tf.tensor1d(norm.inputMean);
-    this.inInvStd = tf.tensor1d(norm.inputStd.map((s) => 1 / s));
+    this.inInvStd = tf.tensor1d(norm.inputScale);
     this.keep = tf.tensor1d(norm.keep);
     this.outScale = tf.tensor1d(norm.outputScale);
     this.outOffset = tf.tensor1d(norm.outputOffset);
     this.aMean = tf.tensor1d(norm.inputMean.slice(D, D + dof));
-    this.aInvStd = tf.tensor1d(norm.inputStd.slice(D, D + dof).map((s) => 1 / s));
+    this.aInvStd = tf.tensor1d(norm.actionStd.map((s) => 1 / s));
     this.jointWeight = tf.tensor1d(norm.outputScale.slice(this.latentDim).map((s) => 1 / s));
   }
 
@@ -130,8 +127,9 @@ export class JepaNetworks {
     return [...tfMlpVariables(this.encoder), ...tfMlpVariables(this.predictor), ...(this.idm ? tfMlpVariables(this.idm) : [])];
   }
 
+  /** x [n, 3·H·W] NCHW in [0, 1] → z [n, D_z], exactly as the exported encoder. */
   encode(x: tf.Tensor2D): tf.Tensor2D {
-    return tfMlpForward(this.encoder, x, true);
+    return tfMlpForward(this.encoder, tf.mul(tf.sub(x, this.imageMean), this.imageScale) as tf.Tensor2D, true);
   }
 
   /** s [n, D], a [n, A] → s' [n, D] (raw units), exactly as the exported predictor step. */
@@ -213,6 +211,6 @@ export class JepaNetworks {
   }
 
   dispose(): void {
-    tf.dispose([...this.variables(), this.inMean, this.inInvStd, this.keep, this.outScale, this.outOffset, this.aMean, this.aInvStd, this.jointWeight]);
+    tf.dispose([...this.variables(), this.imageMean, this.imageScale, this.inMean, this.inInvStd, this.keep, this.outScale, this.outOffset, this.aMean, this.aInvStd, this.jointWeight]);
   }
 }

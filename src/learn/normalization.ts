@@ -6,10 +6,13 @@ import type { ImageSpec } from '../world-model/learned-format.ts';
 import type { Dataset } from './dataset.ts';
 
 export interface Normalization {
-  image: Pick<ImageSpec, 'mean' | 'std'>;
+  image: Pick<ImageSpec, 'meanImage' | 'std'>;
   /** [D + A] */
   inputMean: number[];
-  inputStd: number[];
+  /** 1/std per input, 0 where the predictor network does not see the input */
+  inputScale: number[];
+  /** spread of the actions, for the inverse-dynamics target */
+  actionStd: number[];
   /** [D] */
   keep: number[];
   outputScale: number[];
@@ -21,12 +24,22 @@ export const LATENT_DELTA_SCALE = 0.1;
 const MIN_STD = 1e-3;
 
 /** Statistics over the frames of the given segments. */
-export function measureNormalization(ds: Dataset, segmentIds: readonly number[], latentDim: number): Normalization {
+export function measureNormalization(ds: Dataset, segmentIds: readonly number[], latentDim: number, jointPositionInput = false): Normalization {
   const dof = ds.dof;
   const hw = ds.width * ds.height;
-  const ch = [0, 0, 0];
-  const ch2 = [0, 0, 0];
-  let pixels = 0;
+  // mean image (NCHW), then each channel's spread about it
+  const meanImage = new Float64Array(3 * hw);
+  const dev2 = [0, 0, 0];
+  let nImages = 0;
+  for (const s of segmentIds) {
+    const seg = ds.segments[s]!;
+    for (let n = seg.start; n < seg.start + seg.length; n++) {
+      const o = n * hw * 3;
+      for (let p = 0; p < hw; p++) for (let c = 0; c < 3; c++) meanImage[c * hw + p]! += ds.images[o + p * 3 + c]! / 255;
+      nImages++;
+    }
+  }
+  for (let i = 0; i < meanImage.length; i++) meanImage[i]! /= Math.max(1, nImages);
   const sums = { q: new Float64Array(dof), q2: new Float64Array(dof), qd: new Float64Array(dof), qd2: new Float64Array(dof), a: new Float64Array(dof), a2: new Float64Array(dof), dq2: new Float64Array(dof) };
   let frames = 0;
   let steps = 0;
@@ -35,13 +48,8 @@ export function measureNormalization(ds: Dataset, segmentIds: readonly number[],
     for (let n = seg.start; n < seg.start + seg.length; n++) {
       const o = n * hw * 3;
       for (let p = 0; p < hw; p++) {
-        for (let c = 0; c < 3; c++) {
-          const v = ds.images[o + p * 3 + c]! / 255;
-          ch[c]! += v;
-          ch2[c]! += v * v;
-        }
+        for (let c = 0; c < 3; c++) dev2[c]! += (ds.images[o + p * 3 + c]! / 255 - meanImage[c * hw + p]!) ** 2;
       }
-      pixels += hw;
       for (let j = 0; j < dof; j++) {
         const q = ds.q[n * dof + j]!;
         const qd = ds.qd[n * dof + j]!;
@@ -63,8 +71,8 @@ export function measureNormalization(ds: Dataset, segmentIds: readonly number[],
   }
   const std = (s: number, s2: number, n: number): number => Math.max(MIN_STD, Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)));
   const image = {
-    mean: ch.map((s) => s / pixels),
-    std: ch.map((s, c) => Math.max(0.01, Math.sqrt(Math.max(0, ch2[c]! / pixels - (s / pixels) ** 2)))),
+    meanImage: Array.from(meanImage, (v) => Math.fround(v)),
+    std: dev2.map((d) => Math.max(1e-3, Math.sqrt(d / Math.max(1, nImages * hw)))),
   };
   const mean = (s: Float64Array): number[] => Array.from(s, (v) => v / frames);
   const stds = (s: Float64Array, s2: Float64Array): number[] => Array.from(s, (v, j) => std(v, s2[j]!, frames));
@@ -78,7 +86,13 @@ export function measureNormalization(ds: Dataset, segmentIds: readonly number[],
   return {
     image,
     inputMean: [...zeros(latentDim), ...qMean, ...qdMean, ...aMean],
-    inputStd: [...ones(latentDim), ...stds(sums.q, sums.q2), ...qdStd, ...stds(sums.a, sums.a2)],
+    inputScale: [
+      ...ones(latentDim),
+      ...stds(sums.q, sums.q2).map((s) => (jointPositionInput ? 1 / s : 0)),
+      ...qdStd.map((s) => 1 / s),
+      ...stds(sums.a, sums.a2).map((s) => 1 / s),
+    ],
+    actionStd: stds(sums.a, sums.a2),
     keep: [...ones(latentDim), ...ones(dof), ...zeros(dof)],
     outputScale: [...new Array<number>(latentDim).fill(LATENT_DELTA_SCALE), ...dqStd, ...qdStd],
     outputOffset: [...zeros(latentDim), ...zeros(dof), ...qdMean],

@@ -1,6 +1,6 @@
 /**
  * ONNX export of the trained networks (built with compute/onnx-build.ts):
- *   encoder.onnx    image [N, 3, H, W] (normalized, NCHW) → latent [N, D_z], with `odra.preprocess` metadata
+ *   encoder.onnx    image [N, 3, H, W] (RGB in [0, 1], NCHW) → latent [N, D_z], with `odra.preprocess` metadata
  *                   so the perception pipeline can load it as an ordinary ONNX encoder;
  *   predictor.onnx  state [N, D], action [N, A] → next_state [N, D], normalization included.
  */
@@ -41,16 +41,27 @@ function mlpGraph(prefix: string, spec: MlpSpec, weights: MlpWeights, input: str
 }
 
 export function buildEncoderOnnx(spec: EncoderSpec, weights: MlpWeights, latentDim: number): Uint8Array {
-  const { width: W, height: H, mean, std } = spec.image;
+  const { width: W, height: H, meanImage, std } = spec.image;
   const mlp = mlpGraph('enc', spec.mlp, weights, 'flat');
   return buildOnnxModel({
     inputs: [{ name: 'image', shape: ['batch', 3, H, W] }],
     outputs: [{ name: 'latent', shape: ['batch', latentDim] }],
-    initializers: mlp.inits,
-    nodes: [{ op: 'Flatten', inputs: ['image'], outputs: ['flat'], attributes: { axis: { i: 1 } } }, ...mlp.nodes, { op: 'Identity', inputs: [mlp.output], outputs: ['latent'] }],
+    initializers: [
+      { name: 'mean_image', dims: [1, 3, H, W], data: Float32Array.from(meanImage) },
+      { name: 'inv_std', dims: [1, 3, 1, 1], data: Float32Array.from(std, (s) => 1 / s) },
+      ...mlp.inits,
+    ],
+    nodes: [
+      { op: 'Sub', inputs: ['image', 'mean_image'], outputs: ['centred'] },
+      { op: 'Mul', inputs: ['centred', 'inv_std'], outputs: ['scaled'] },
+      { op: 'Flatten', inputs: ['scaled'], outputs: ['flat'], attributes: { axis: { i: 1 } } },
+      ...mlp.nodes,
+      { op: 'Identity', inputs: [mlp.output], outputs: ['latent'] },
+    ],
     graphName: 'odra_jepa_encoder',
     metadata: {
-      [PREPROCESS_METADATA_KEY]: JSON.stringify({ width: W, height: H, channels: 3, channelOrder: 'rgb', scale: 1, mean, std, layout: 'nchw' }),
+      // the graph normalizes itself: the pipeline feeds [0, 1] RGB, NCHW, at the encoder's size
+      [PREPROCESS_METADATA_KEY]: JSON.stringify({ width: W, height: H, channels: 3, channelOrder: 'rgb', scale: 1, mean: [0, 0, 0], std: [1, 1, 1], layout: 'nchw' }),
       'odra.latent_dim': String(latentDim),
     },
   });
@@ -69,7 +80,7 @@ export function buildPredictorOnnx(spec: PredictorSpec, weights: MlpWeights): Ui
     outputs: [{ name: 'next_state', shape: ['batch', D] }],
     initializers: [
       f32('in_mean', spec.inputMean),
-      f32('in_inv_std', spec.inputStd.map((s) => 1 / s)),
+      f32('in_inv_std', spec.inputScale),
       f32('keep', spec.keep),
       f32('out_scale', spec.outputScale),
       f32('out_offset', spec.outputOffset),

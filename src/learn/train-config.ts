@@ -25,7 +25,15 @@ export const trainConfigSchema = z.strictObject({
   /** encoder input size, px: camera images are area-averaged down to it */
   image: group({ width: z.number().int().min(4).max(256).default(32), height: z.number().int().min(4).max(256).default(32) }),
   encoder: group({ hidden: sizes.default([256, 256]), activation: activation.default('silu') }),
-  predictor: group({ hidden: sizes.default([256, 256]), activation: activation.default('silu') }),
+  predictor: group({
+    hidden: sizes.default([256, 256]),
+    activation: activation.default('silu'),
+    /**
+     * feed joint positions to the predictor network; off by default: q then enters only through the residual
+     * q' = q + Δq, and the latent has to carry the arm's configuration for z' to be predictable
+     */
+    jointPositionInput: z.boolean().default(false),
+  }),
   /** inverse-dynamics head (training only): predicts a_t from (z_t, z_{t+1}), so z must see every joint move */
   inverseDynamics: group({ hidden: sizes.default([128]), activation: activation.default('silu') }),
   loss: group({

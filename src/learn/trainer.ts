@@ -18,7 +18,7 @@ import { loadDataset, splitSegments, windowStarts, type Dataset } from './datase
 import { checkExport } from './export-check.ts';
 import { createBatch, fillBatch, JepaNetworks, LOSS_TERMS, type JepaBatch, type JepaSpecs, type JepaWeights, type LossTerm } from './jepa.ts';
 import { writeAtomic, writeModelDir } from './model-files.ts';
-import { measureNormalization, type Normalization } from './normalization.ts';
+import { measureNormalization } from './normalization.ts';
 import { ProgressBar, type ProgressStream } from './progress.ts';
 import { initMlpWeights, mlpSpec, readTfMlp, assignTfMlp, type TfMlp } from './tf-mlp.ts';
 import type { TrainConfig } from './train-config.ts';
@@ -155,12 +155,12 @@ export function initialWeights(specs: JepaSpecs, seed: number): JepaWeights {
 }
 
 /** Mean loss terms over up to maxBatches batches of the given windows (no gradient). */
-export function evaluateLosses(nets: JepaNetworks, ds: Dataset, starts: Int32Array, norm: Normalization, batch: JepaBatch, maxBatches: number): LossValues | null {
+export function evaluateLosses(nets: JepaNetworks, ds: Dataset, starts: Int32Array, batch: JepaBatch, maxBatches: number): LossValues | null {
   if (starts.length === 0) return null;
   const n = Math.min(maxBatches, Math.ceil(starts.length / batch.B));
   const sums = zeroLosses();
   for (let i = 0; i < n; i++) {
-    fillBatch(ds, starts, i * batch.B, norm, batch);
+    fillBatch(ds, starts, i * batch.B, batch);
     const vals = tf.tidy(() => {
       const { total, terms } = nets.losses(batch);
       return [total, ...LOSS_TERMS.map((k) => terms[k])].map((t) => t.dataSync()[0]!);
@@ -200,7 +200,7 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
   const valStarts = epochOrder(windowStarts(ds, split.val, K + 1), cfg.seed, -1);
   if (trainStarts.length === 0) throw new Error(`train: no training window of ${K + 1} consecutive frames (segments too short for rolloutSteps ${K})`);
   log(`data: ${ds.frames} frames in ${ds.segments.length} segments, dt ${ds.dtS.toFixed(4)} s, hash ${ds.hash.slice(0, 16)}; ${trainStarts.length} training and ${valStarts.length} validation windows`);
-  const norm = measureNormalization(ds, split.train, cfg.latentDim);
+  const norm = measureNormalization(ds, split.train, cfg.latentDim, cfg.predictor.jointPositionInput);
   const imageDim = 3 * ds.width * ds.height;
   const specs = networkSpecs(cfg, imageDim, ds.dof);
   const nets = new JepaNetworks(cfg, norm, specs, initialWeights(specs, cfg.seed));
@@ -259,7 +259,7 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
       epochCount = 0;
     }
     const ts = performance.now();
-    fillBatch(ds, order, inEpoch * B, norm, batch);
+    fillBatch(ds, order, inEpoch * B, batch);
     let kept: tf.Scalar[] = [];
     const { value, grads } = tf.variableGrads(() => {
       const { total, terms } = nets.losses(batch);
@@ -285,7 +285,7 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
     if (epochDone || step === lastStep) {
       lastEpochMeans = zeroLosses();
       for (const k of Object.keys(epochSums) as (keyof LossValues)[]) lastEpochMeans[k] = epochSums[k] / Math.max(1, epochCount);
-      val = evaluateLosses(nets, ds, valStarts, norm, valBatch, 8);
+      val = evaluateLosses(nets, ds, valStarts, valBatch, 8);
       if (epochDone) {
         bar?.finish();
         log(`epoch ${epoch + 1}/${cfg.epochs}: train ${fmt(lastEpochMeans)}${val ? `; val ${fmt(val)}` : ''}`);
@@ -308,13 +308,13 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
     stateDim: cfg.latentDim + 2 * ds.dof,
     actionDim: ds.dof,
     inputMean: norm.inputMean,
-    inputStd: norm.inputStd,
+    inputScale: norm.inputScale,
     keep: norm.keep,
     outputScale: norm.outputScale,
     outputOffset: norm.outputOffset,
   };
-  const encoder = { mlp: specs.encoder, image: { width: ds.width, height: ds.height, channels: 3 as const, layout: 'nchw' as const, mean: norm.image.mean, std: norm.image.std } };
-  const exportCheck = await checkExport(nets, { encoder, predictor, encoderWeights, predictorWeights, latentDim: cfg.latentDim }, ds, valStarts.length > 0 ? valStarts : trainStarts, norm);
+  const encoder = { mlp: specs.encoder, image: { width: ds.width, height: ds.height, channels: 3 as const, layout: 'nchw' as const, meanImage: norm.image.meanImage, std: norm.image.std } };
+  const exportCheck = await checkExport(nets, { encoder, predictor, encoderWeights, predictorWeights, latentDim: cfg.latentDim }, ds, valStarts.length > 0 ? valStarts : trainStarts);
   const wallS = (performance.now() - t0) / 1000;
   const sorted = stepTimes.slice().sort((a, b) => a - b);
   const json = await writeModelDir(opts.outDir, {

@@ -26,7 +26,7 @@ import type { BoolMsg, DiagnosticArray, Float64MultiArray, JointState, JointTraj
 import type { BusNode, Publisher, Subscription, Timer } from '../bus/port.ts';
 import { listParameters } from '../config/catalog.ts';
 import { ConfigError } from '../config/errors.ts';
-import { ParameterStore } from '../config/live.ts';
+import { ParameterStore, type ConfigSnapshot } from '../config/live.ts';
 import type { ParamValue } from '../config/param.ts';
 import { flattenConfig } from '../config/paths.ts';
 import type { OdraConfig } from '../config/schema.ts';
@@ -179,9 +179,9 @@ export class AgentNode {
     this.timers.push(node.createTimer(1, () => this.publishDiagnostics()));
   }
 
-  /** The configuration in force (replaced, never mutated, by each commit). */
-  get config(): OdraConfig {
-    return this.store.snapshot as unknown as OdraConfig;
+  /** The configuration in force: deeply frozen, replaced (never mutated) by each commit. */
+  get config(): ConfigSnapshot {
+    return this.store.snapshot;
   }
 
   /** The last tick's telemetry, or null before the first tick. */
@@ -275,7 +275,7 @@ export class AgentNode {
     if (goal !== null) this.stats.goals++;
   }
 
-  private applyConfigGoal(cfg: OdraConfig): void {
+  private applyConfigGoal(cfg: ConfigSnapshot | OdraConfig): void {
     const g = cfg.goal;
     const goal: Goal = {};
     if (g.joints.length > 0) goal.joints = Float64Array.from(g.joints);
@@ -328,7 +328,8 @@ export class AgentNode {
 
   private applyConfig(changed: ReadonlySet<string>): void {
     const cfg = this.config;
-    const settings = agentSettingsFromConfig(cfg, this.seed);
+    // agentSettingsFromConfig only reads its argument, so the frozen snapshot serves as a plain config
+    const settings = agentSettingsFromConfig(cfg as unknown as OdraConfig, this.seed);
     this.agent.configure(settings);
     this.limits = this.safetyLimits(settings);
     if ([...changed].some((n) => n.startsWith('goal.'))) this.applyConfigGoal(cfg);

@@ -146,7 +146,9 @@ export function buildChain(robot: RobotModel, opts: ChainOptions): RobotChain {
   const dof = actuated.length;
   const tipInBody = cur;
 
-  // links rigidly attached to chain links through fixed joints (tool flanges, camera mounts)
+  // links rigidly attached to moving chain links through fixed joints (tool flanges, camera mounts).
+  // Links fixed to the base but off the chain (tables, posts, obstacles in a scene URDF) are environment,
+  // not robot: they belong in keep-out zones, and as robot spheres they would count as self-collision.
   const onChain = new Set(rigid.map((r) => r.link));
   const childJoints = new Map<string, JointSpec[]>();
   for (const j of robot.joints) {
@@ -160,13 +162,13 @@ export function buildChain(robot: RobotModel, opts: ChainOptions): RobotChain {
     const r = queue[qi]!;
     const next: RigidLink[] = [];
     for (const j of childJoints.get(r.link) ?? []) {
-      if (j.type === 'fixed' && !seen.has(j.child)) {
+      if (j.type === 'fixed' && !seen.has(j.child) && r.body > 0) {
         next.push({ link: j.child, body: r.body, inBody: composeTransforms(r.inBody, originToTransform(j.origin)) });
       }
     }
     const up = parentJoint.get(r.link);
     // only the base can have a rigid parent off the chain: every other chain link's parent joint is on it
-    if (up !== undefined && up.type === 'fixed' && !seen.has(up.parent)) {
+    if (up !== undefined && up.type === 'fixed' && !seen.has(up.parent) && r.body > 0) {
       next.push({ link: up.parent, body: r.body, inBody: composeTransforms(r.inBody, invertTransform(originToTransform(up.origin))) });
     }
     for (const n of next) {
@@ -247,7 +249,11 @@ class ArrayChain implements RobotChain {
     this.collisionPairs = this.selfCollisionPairs();
   }
 
-  /** Sphere pairs two or more bodies apart that do not already overlap at q = 0 (clamped into limits). */
+  /**
+   * Sphere pairs two or more bodies apart that do not already overlap at q = 0 (clamped into limits) and
+   * whose distance can change at all (a pair turning about an axis through both centres keeps its
+   * distance: it can never collide and would only add a constant cost).
+   */
   private selfCollisionPairs(): Int32Array {
     const q0 = new Float64Array(this.dof);
     this.limits.forEach((l, k) => {
@@ -266,7 +272,41 @@ class ArrayChain implements RobotChain {
         pairs.push(i, j);
       }
     }
-    return Int32Array.from(pairs);
+    return this.dropRigidPairs(pairs);
+  }
+
+  /** Removes pairs whose distance is the same over a spread of configurations across the limits. */
+  private dropRigidPairs(pairs: number[]): Int32Array {
+    const n = 24;
+    const q = new Float64Array(n * this.dof);
+    for (let c = 0; c < n; c++) {
+      this.limits.forEach((l, k) => {
+        const lo = Number.isFinite(l.lower ?? NaN) ? l.lower! : -Math.PI;
+        const hi = Number.isFinite(l.upper ?? NaN) ? l.upper! : Math.PI;
+        // a deterministic low-discrepancy spread (golden-ratio sequence per joint)
+        q[c * this.dof + k] = lo + (hi - lo) * (((c + 1) * 0.6180339887 * (k + 1)) % 1);
+      });
+    }
+    const res = this.createFkResult(n);
+    this.fk(q, n, res);
+    const S = this.spheres.length;
+    const c = res.spheres;
+    const kept: number[] = [];
+    for (let p = 0; p < pairs.length; p += 2) {
+      const i = pairs[p]!;
+      const j = pairs[p + 1]!;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let k = 0; k < n; k++) {
+        const a = (k * S + i) * 3;
+        const b = (k * S + j) * 3;
+        const d = Math.hypot(c[a]! - c[b]!, c[a + 1]! - c[b + 1]!, c[a + 2]! - c[b + 2]!);
+        lo = Math.min(lo, d);
+        hi = Math.max(hi, d);
+      }
+      if (hi - lo > 1e-6) kept.push(i, j);
+    }
+    return Int32Array.from(kept);
   }
 
   createFkResult(capacity: number): FkResult {

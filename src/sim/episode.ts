@@ -94,8 +94,11 @@ export class EpisodeRunner {
     });
   }
 
-  /** Runs one episode to success or `maxTicks` control ticks. */
-  async run(spec: EpisodeSpec, maxTicks: number): Promise<EpisodeResult> {
+  /**
+   * Runs one episode to success or `maxTicks` control ticks; with `untilGoal` false, always for
+   * `maxTicks` ticks (success is then whether the goal was reached at the end).
+   */
+  async run(spec: EpisodeSpec, maxTicks: number, untilGoal = true): Promise<EpisodeResult> {
     const { bus, controlDtS } = this.opts;
     const manual = bus.mode === 'manual';
     this.opts.simNode.reset(spec.start);
@@ -121,7 +124,7 @@ export class EpisodeRunner {
             bus.spinOnce();
           }
         } else await sleep(controlDtS * 1000);
-        if (this.isReached(this.measure(spec))) {
+        if (untilGoal && this.isReached(this.measure(spec))) {
           success = true;
           reachedAtS = bus.steadyNowS() - t0;
           break;
@@ -131,6 +134,10 @@ export class EpisodeRunner {
       this.counting = false;
     }
     const m = this.measure(spec);
+    if (!untilGoal && this.isReached(m)) {
+      success = true;
+      reachedAtS = bus.steadyNowS() - t0;
+    }
     return {
       goal: spec.goal.kind,
       success,

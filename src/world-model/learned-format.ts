@@ -29,15 +29,19 @@ export interface MlpWeights {
   b: Float32Array[];
 }
 
-/** How a camera image becomes the encoder input. */
+/**
+ * How a camera image becomes the encoder input: area-averaged down to width × height, values in [0, 1],
+ * NCHW. The encoder network itself starts with (x − meanImage) / std[c]: with a fixed camera the mean
+ * image is the static scene, so what reaches the first layer is what moved.
+ */
 export interface ImageSpec {
-  /** encoder input size, px (images are area-averaged down to it) */
   width: number;
   height: number;
   channels: 3;
   layout: 'nchw';
-  /** per channel, on values in [0, 1] */
-  mean: number[];
+  /** [3·height·width] NCHW mean of the training images, values in [0, 1] */
+  meanImage: number[];
+  /** per channel: spread of the pixels about the mean image */
   std: number[];
 }
 
@@ -51,7 +55,9 @@ export interface EncoderSpec {
 
 /**
  * The predictor maps a state row s = [z | q | qd] and an action a to the next state:
- *   x = ([s | a] − inputMean) / inputStd,  o = MLP(x),  s' = keep ⊙ s + outputScale ⊙ o + outputOffset.
+ *   x = ([s | a] − inputMean) ⊙ inputScale,  o = MLP(x),  s' = keep ⊙ s + outputScale ⊙ o + outputOffset.
+ * inputScale is 1/std, or 0 for an input the network does not see (joint positions, by default: they
+ * enter only through the residual, so the latent must carry the configuration).
  * keep is 1 for residual outputs (z, q) and 0 for absolute ones (qd).
  */
 export interface PredictorSpec {
@@ -61,7 +67,7 @@ export interface PredictorSpec {
   stateDim: number;
   actionDim: number;
   inputMean: number[];
-  inputStd: number[];
+  inputScale: number[];
   keep: number[];
   outputScale: number[];
   outputOffset: number[];
@@ -170,7 +176,8 @@ export function checkLearnedModelJson(v: unknown): string[] {
   checkMlp(m.predictor?.mlp, 'predictor.mlp', problems);
   const e = m.encoder;
   if (e?.image) {
-    if (e.image.mean?.length !== 3 || e.image.std?.length !== 3) problems.push('encoder.image: mean and std need 3 values');
+    if (e.image.meanImage?.length !== 3 * e.image.width * e.image.height) problems.push(`encoder.image.meanImage: needs 3·${e.image.width}·${e.image.height} values`);
+    if (e.image.std?.length !== 3 || e.image.std.some((s) => !(s > 0))) problems.push('encoder.image.std: needs 3 values > 0');
     const inDim = e.mlp?.layers?.[0]?.inDim;
     if (inDim !== undefined && inDim !== 3 * e.image.width * e.image.height) {
       problems.push(`encoder.mlp.layers[0].inDim: ${inDim} != 3·${e.image.width}·${e.image.height}`);
@@ -185,14 +192,14 @@ export function checkLearnedModelJson(v: unknown): string[] {
     if (D !== p.latentDim + 2 * p.dof) problems.push(`predictor.stateDim: ${D} != latentDim + 2·dof`);
     if (p.latentDim !== m.latentDim) problems.push('predictor.latentDim: differs from latentDim');
     if (Array.isArray(m.jointNames) && p.dof !== m.jointNames.length) problems.push('predictor.dof: differs from the number of jointNames');
-    if (p.inputMean?.length !== D + A || p.inputStd?.length !== D + A) problems.push(`predictor.inputMean/inputStd: need ${D + A} values`);
+    if (p.inputMean?.length !== D + A || p.inputScale?.length !== D + A) problems.push(`predictor.inputMean/inputScale: need ${D + A} values`);
     if (p.keep?.length !== D || p.outputScale?.length !== D || p.outputOffset?.length !== D) problems.push(`predictor.keep/outputScale/outputOffset: need ${D} values`);
     const l = p.mlp?.layers;
     if (l && l.length > 0) {
       if (l[0]!.inDim !== D + A) problems.push(`predictor.mlp.layers[0].inDim: ${l[0]!.inDim} != stateDim + actionDim ${D + A}`);
       if (l.at(-1)!.outDim !== D) problems.push(`predictor.mlp: output ${l.at(-1)!.outDim} != stateDim ${D}`);
     }
-    if (p.inputStd?.some((s) => !(s > 0))) problems.push('predictor.inputStd: every value must be > 0');
+    if (p.inputScale?.some((s) => !(Number.isFinite(s) && s >= 0))) problems.push('predictor.inputScale: every value must be finite and ≥ 0');
   } else problems.push('predictor: missing');
   return problems;
 }

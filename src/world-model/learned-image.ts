@@ -1,9 +1,8 @@
 /**
  * Camera image → encoder input for the learned world model: area-average the rgb8 image down to the
- * encoder's size (rounded to 8 bits, exactly as the training set stores it), then per-channel
- * normalization into a float32 NCHW sample. Training (learn/) and run time share these functions.
+ * encoder's size (rounded to 8 bits, exactly as the training set stores it), then float32 NCHW in [0, 1]
+ * (the encoder network normalizes further itself). Training (learn/) and run time share these functions.
  */
-import type { ImageSpec } from './learned-format.ts';
 
 /** Source interval of each output pixel along one axis with coverage weights (area resampling). */
 interface AxisTable {
@@ -82,22 +81,18 @@ export function areaResizeRgb8(src: Uint8Array, srcW: number, srcH: number, outW
 }
 
 /**
- * Writes n encoder samples from HWC rgb8 images at the encoder size (`images` holds n·H·W·3 bytes starting
- * at image `first`) into `out` as normalized float NCHW, n·3·H·W values.
+ * Writes n encoder samples from HWC rgb8 images (`images` holds them back to back at w × h, starting at
+ * image `first`) into `out` as NCHW floats in [0, 1], n·3·h·w values from `outOffset`.
  */
-export function normalizeRgb8Nchw(images: Uint8Array, first: number, n: number, spec: ImageSpec, out: Float32Array, outOffset = 0): void {
-  const hw = spec.width * spec.height;
-  const inv = spec.std.map((s) => 1 / (255 * s));
-  // (byte/255 − mean)/std = byte·inv − mean/std
-  const shift = spec.mean.map((v, c) => v / spec.std[c]!);
+export function rgb8ToUnitNchw(images: Uint8Array, first: number, n: number, w: number, h: number, out: Float32Array, outOffset = 0): void {
+  const hw = w * h;
+  const inv = 1 / 255;
   for (let k = 0; k < n; k++) {
     const src = (first + k) * hw * 3;
     const dst = outOffset + k * hw * 3;
     for (let c = 0; c < 3; c++) {
-      const a = inv[c]!;
-      const s = shift[c]!;
       const o = dst + c * hw;
-      for (let p = 0; p < hw; p++) out[o + p] = images[src + p * 3 + c]! * a - s;
+      for (let p = 0; p < hw; p++) out[o + p] = images[src + p * 3 + c]! * inv;
     }
   }
 }

@@ -17,7 +17,7 @@ import {
   type MlpWeights,
   type PredictorSpec,
 } from './learned-format.ts';
-import { areaResizeRgb8, normalizeRgb8Nchw } from './learned-image.ts';
+import { areaResizeRgb8, rgb8ToUnitNchw } from './learned-image.ts';
 import { MlpF64 } from './learned-mlp.ts';
 import { makeStateLayout, type StateLayout, type WorldModel } from './world-model.ts';
 
@@ -75,7 +75,7 @@ export class PredictorF64 {
     this.spec = spec;
     this.mlp = new MlpF64(spec.mlp, weights);
     this.mean = Float64Array.from(spec.inputMean);
-    this.invStd = Float64Array.from(spec.inputStd, (s) => 1 / s);
+    this.invStd = Float64Array.from(spec.inputScale);
   }
 
   private ensure(n: number): void {
@@ -222,20 +222,46 @@ export class LearnedWorldModel implements WorldModel {
   }
 }
 
-class OnnxEncoderSession implements LearnedEncoder {
+/** The encoder network on Float64 rows: (x − meanImage) / std[c], then the MLP. */
+export class EncoderF64 {
+  readonly mlp: MlpF64;
+  private readonly mean: Float64Array;
+  private readonly scale: Float64Array;
+  private x = new Float64Array(0);
+
+  constructor(
+    readonly image: ImageSpec,
+    spec: LearnedModelJson['encoder']['mlp'],
+    weights: MlpWeights,
+  ) {
+    this.mlp = new MlpF64(spec, weights);
+    const hw = image.width * image.height;
+    this.mean = Float64Array.from(image.meanImage);
+    this.scale = Float64Array.from({ length: 3 * hw }, (_, i) => 1 / image.std[Math.floor(i / hw)]!);
+  }
+
+  /** x [n, 3·H·W] NCHW in [0, 1] → out [n, latentDim] */
+  encode(x: Float32Array, n: number, out: Float64Array): void {
+    const d = this.mean.length;
+    if (this.x.length < n * d) this.x = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) this.x[i * d + k] = (x[i * d + k]! - this.mean[k]!) * this.scale[k]!;
+    this.mlp.forward(this.x, n, out);
+  }
+}
+
+class LatentEncoder implements LearnedEncoder {
   readonly latentDim: number;
   readonly image: ImageSpec;
   private small: Uint8Array;
-  private input: Float32Array;
+  private input = new Float32Array(0);
   constructor(
     spec: LearnedModelJson,
     private readonly session: InferenceSession | null,
-    private readonly mlp: MlpF64 | null,
+    private readonly f64: EncoderF64 | null,
   ) {
     this.latentDim = spec.latentDim;
     this.image = spec.encoder.image;
     this.small = new Uint8Array(this.image.width * this.image.height * 3);
-    this.input = new Float32Array(this.small.length);
   }
 
   async encode(image: Uint8Array, width: number, height: number): Promise<Float32Array> {
@@ -247,16 +273,16 @@ class OnnxEncoderSession implements LearnedEncoder {
   }
 
   async encodeResized(images: Uint8Array, n: number): Promise<Float32Array> {
-    const per = this.image.width * this.image.height * 3;
-    if (this.input.length < n * per) this.input = new Float32Array(n * per);
-    const x = this.input.length === n * per ? this.input : this.input.subarray(0, n * per);
-    normalizeRgb8Nchw(images, 0, n, this.image, x);
+    const { width: W, height: H } = this.image;
+    const per = W * H * 3;
+    if (this.input.length !== n * per) this.input = new Float32Array(n * per);
+    rgb8ToUnitNchw(images, 0, n, W, H, this.input);
     if (this.session) {
-      const res = await this.session.run({ image: new Tensor('float32', x, [n, 3, this.image.height, this.image.width]) });
+      const res = await this.session.run({ image: new Tensor('float32', this.input, [n, 3, H, W]) });
       return Float32Array.from(res.latent!.data as Float32Array);
     }
     const out = new Float64Array(n * this.latentDim);
-    this.mlp!.forward(Float64Array.from(x), n, out);
+    this.f64!.encode(this.input, n, out);
     return Float32Array.from(out);
   }
 
@@ -330,6 +356,6 @@ export async function loadLearnedWorldModel(dir: string, opts: LoadLearnedOption
     }
   }
   const model = new LearnedWorldModel(spec, predW, predSession);
-  const encoder = new OnnxEncoderSession(spec, encSession, encSession ? null : new MlpF64(spec.encoder.mlp, encW));
+  const encoder = new LatentEncoder(spec, encSession, encSession ? null : new EncoderF64(spec.encoder.image, spec.encoder.mlp, encW));
   return { model, encoder, latentDim: spec.latentDim, spec, dir };
 }

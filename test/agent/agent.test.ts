@@ -128,3 +128,22 @@ describe('Agent.step', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 });
+
+describe('Agent.step, position interface', () => {
+  test('before any joint state nothing publishable comes out (never a target of all zeros)', async () => {
+    const agent = new Agent({ chain, settings: testSettings('cem', { commandInterface: 'position' }) });
+    agent.setGoal({ joints: new Float64Array(dof).fill(0.3) });
+    const out = await agent.step(0.05);
+    assert.equal(out.command.hold, true, 'a hold');
+    assert.equal(out.command.publish, false, 'not publishable without a known position');
+  });
+
+  test('position targets move from the measured position toward the goal', async () => {
+    const agent = new Agent({ chain, settings: testSettings('gradient', { commandInterface: 'position' }) });
+    agent.setGoal({ joints: new Float64Array(dof).fill(0.3) });
+    const q = new Float64Array(dof).fill(0.1);
+    const out = await agent.step(0.05, js(0.05, q));
+    assert.equal(out.command.publish, true, 'publishable');
+    for (let j = 0; j < dof; j++) assert.ok(out.command.values[j]! > 0.1 && out.command.values[j]! <= 0.3 + 1e-9, `joint ${j} target ${out.command.values[j]}`);
+  });
+});

@@ -145,7 +145,7 @@ describe('odra command line', () => {
     assert.equal(sum.profile, 'ros2');
     const topics = Object.fromEntries(sum.topics.map((t) => [t.topic, t]));
     const expect: Record<string, [string, number]> = {
-      // 100 Hz joint states and 10 Hz frames over ticks × 50 ms from t = 0
+      // 100 Hz joint states, 10 Hz frames and 1 Hz diagnostics over ticks × 50 ms
       '/joint_states': ['sensor_msgs/msg/JointState', 5 * ticks],
       '/camera/image_raw': ['sensor_msgs/msg/Image', Math.floor(ticks / 2)],
       '/camera/camera_info': ['sensor_msgs/msg/CameraInfo', Math.floor(ticks / 2)],
@@ -163,8 +163,12 @@ describe('odra command line', () => {
       assert.equal(s.recording?.messages[topic], count);
     }
     assert.equal(s.recording?.dropped, 0);
-    // log times are simulated time: the last joint state is at ticks × 50 ms
-    assert.equal(sum.endNs, BigInt(Math.round(ticks * 0.05 * 1e9)));
+    // log times are simulated time: recording starts after the 20 warm-up ticks (1 s), the last joint state is ticks × 50 ms later
+    assert.equal(s['warmupTicks'], 20);
+    const endS = 1 + ticks * 0.05;
+    assert.ok(Math.abs(Number(sum.endNs) / 1e9 - endS) < 1e-6, `last log time ${sum.endNs} ns, expected ${endS} s`);
+    // the first message is the goal, sent at the episode's start
+    assert.ok(Math.abs(Number(sum.startNs) / 1e9 - 1) < 1e-6, `first log time ${sum.startNs} ns`);
     let firstImage: Record<string, unknown> | undefined;
     let firstState: Record<string, unknown> | undefined;
     for await (const m of readMcap(path, { topics: ['/camera/image_raw', '/joint_states'] })) {

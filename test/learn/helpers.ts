@@ -54,7 +54,12 @@ export function tinyModelJson(o: { latentDim: number; dof: number; hidden: numbe
     jointNames: Array.from({ length: dof }, (_, j) => `j${j}`),
     latentDim: Dz,
     actionKind: 'velocity',
-    encoder: { mlp: enc, image: { width: side, height: side, channels: 3, layout: 'nchw', mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] }, weights: 'encoder.weights.bin', onnx: 'encoder.onnx' },
+    encoder: {
+      mlp: enc,
+      image: { width: side, height: side, channels: 3, layout: 'nchw', meanImage: Array.from({ length: 3 * side * side }, (_, i) => 0.3 + 0.4 * Math.sin(i) ** 2), std: [0.2, 0.25, 0.3] },
+      weights: 'encoder.weights.bin',
+      onnx: 'encoder.onnx',
+    },
     predictor: {
       mlp: pred,
       latentDim: Dz,
@@ -62,7 +67,7 @@ export function tinyModelJson(o: { latentDim: number; dof: number; hidden: numbe
       stateDim: D,
       actionDim: dof,
       inputMean: Array.from({ length: D + dof }, (_, i) => 0.05 * i),
-      inputStd: Array.from({ length: D + dof }, (_, i) => 0.5 + 0.1 * i),
+      inputScale: Array.from({ length: D + dof }, (_, i) => 1 / (0.5 + 0.1 * i)),
       keep: [...ones(Dz + dof), ...zeros(dof)],
       outputScale: Array.from({ length: D }, (_, i) => 0.1 + 0.01 * i),
       outputOffset: Array.from({ length: D }, (_, i) => (i >= Dz + dof ? 0.02 : 0)),

@@ -22,7 +22,7 @@ after(async () => {
 describe('recordPlay', () => {
   test('records image, joint state and command every tick, safely, reproducibly', async () => {
     const a = await recordTiny(join(dir, 'a.mcap'), 2, 15, 9);
-    const b = await recordTiny(join(dir, 'b.mcap'), 2, 15, 9);
+    await recordTiny(join(dir, 'b.mcap'), 2, 15, 9);
     assert.equal(a.frames, 30);
     assert.equal(a.limitViolationTicks, 0);
     assert.equal(a.keepOutViolationTicks, 0);

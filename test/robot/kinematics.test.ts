@@ -68,7 +68,8 @@ describe('buildChain structure', () => {
     assert.deepEqual(chain.limits[0], { lower: 0.1, upper: 0.5, velocity: 0.3, effort: 500 });
     assert.deepEqual(
       chain.bodyLinks.map((b) => `${b.link}:${b.body}`),
-      ['base:0', 'world:0', 'table:0', 'slider:1', 'link_a:2', 'link_b:2', 'link_c:3', 'hand:4'],
+      // world and table are fixed to the base but off the chain: environment (keep-out zones), not robot
+      ['base:0', 'slider:1', 'link_a:2', 'link_b:2', 'link_c:3', 'hand:4'],
     );
     assert.ok(!chain.spheres.some((s) => s.link === 'finger_link'), 'finger moves on its own joint');
     assert.equal(chain.skippedCollisions.length, 1);

@@ -24,6 +24,8 @@ Options:
   --config FILE         parameter file (default: the demo arm's config/odra_agent.yaml)
   --scenario FILE       episodes from a JSON file instead of drawing them (see README)
   --max-ticks N         control ticks before an episode counts as failed (default 200)
+  --warmup-ticks N      control ticks run on the first episode's task before the episodes, not
+                        counted anywhere, so JIT compilation is not reported as planning time (default 20)
   --world-model KIND    world model of the agent (default: the configuration's; the simulator runs kinematic)
   -p, --param N:=V      set any parameter, e.g. -p planner.samples:=128 (repeatable)
   --realtime            run at wall-clock speed (default: as fast as possible, in lockstep)
@@ -40,6 +42,7 @@ const OPTIONS = {
   config: { type: 'string' },
   scenario: { type: 'string' },
   'max-ticks': { type: 'string' },
+  'warmup-ticks': { type: 'string' },
   'world-model': { type: 'string' },
   param: { type: 'string', short: 'p', multiple: true },
   realtime: { type: 'boolean' },
@@ -56,6 +59,7 @@ export interface SimArgs {
   config: string | null;
   scenario: string | null;
   maxTicks: number;
+  warmupTicks: number;
   worldModel: string | null;
   params: string[];
   realtime: boolean;
@@ -93,6 +97,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     config: v.config ?? null,
     scenario: v.scenario ?? null,
     maxTicks: integer('max-ticks', v['max-ticks'], 1, 200),
+    warmupTicks: integer('warmup-ticks', v['warmup-ticks'], 0, 20),
     worldModel: v['world-model'] ?? null,
     params: v.param ?? [],
     realtime: v.realtime === true,
@@ -100,6 +105,12 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     json: v.json === true,
     help: v.help === true,
   };
+}
+
+function subtractCounts(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(after)) out[k] = n - (before[k] ?? 0);
+  return out;
 }
 
 /** A one-line progress bar on stderr, redrawn in place. */
@@ -159,7 +170,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     throw new UsageError(`world_model.kind: odra sim runs the kinematic world model only, got '${config.world_model.kind}'`);
   }
 
-  const arm = loadArm(config, io.cwd);
+  let arm: import('../sim-world.ts').Arm;
+  try {
+    arm = loadArm(config, io.cwd);
+  } catch (e) {
+    // reading and parsing the robot description: any failure is a problem of the input file
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`robot: ${(e as Error).message}`);
+  }
   // the episodes: from the scenario file (checked before the simulator starts), or drawn later
   let fromFile: import('../../sim/episode-scenario.ts').EpisodeSpec[] | null = null;
   if (args.scenario !== null) {
@@ -171,15 +189,22 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
   }
 
-  const world = await createSimWorld({
-    arm,
-    config,
-    cwd: io.cwd,
-    realtime: args.realtime,
-    seed: args.seed,
-    camera: args.record !== null ? {} : false,
-    log: io.stderr,
-  });
+  let world: import('../sim-world.ts').SimWorld;
+  try {
+    world = await createSimWorld({
+      arm,
+      config,
+      cwd: io.cwd,
+      realtime: args.realtime,
+      seed: args.seed,
+      camera: args.record !== null ? {} : false,
+      log: io.stderr,
+    });
+  } catch (e) {
+    const { SimConfigError } = await import('../../sim/simulator.ts');
+    if (e instanceof ConfigError || e instanceof SimConfigError) throw new UsageError(e.message);
+    throw e;
+  }
   let recorder: import('../bus-recorder.ts').BusRecorder | null = null;
   const runner = new episodeMod.EpisodeRunner({
     bus: world.bus,
@@ -214,6 +239,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         };
       });
     }
+
+    // warm-up: the agent plans the first task for a while before anything is measured or recorded
+    if (args.warmupTicks > 0 && specs.length > 0) await runner.run(specs[0]!, args.warmupTicks, false);
+    const interventionsBefore = world.agentNode.interventionCounts();
 
     if (args.record !== null) {
       const { BusRecorder } = await import('../bus-recorder.ts');
@@ -260,11 +289,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const out = report.summarize({
       results,
       planMs,
-      interventions: world.agentNode.interventionCounts(),
+      interventions: subtractCounts(world.agentNode.interventionCounts(), interventionsBefore),
       controlHz: config.control.rate_hz,
       planner: config.planner.name,
       goal: goalLabel,
       seed: args.seed,
+      warmupTicks: args.warmupTicks,
       wallS,
     });
     if (recorder !== null) {

@@ -1,0 +1,102 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_TABLE_BOX, NEAR_GOALS, robotWithoutWorldCollisions, runGoalImageEpisodes, sampleGoalPair } from '../../src/learn/goal-episodes.ts';
+import { writeModelDir } from '../../src/learn/model-files.ts';
+import { ClearanceChecker, DEMO_ARM_REGION, jointRegion } from '../../src/learn/workspace.ts';
+import { buildChain } from '../../src/robot/kinematics.ts';
+import { Rng } from '../../src/sim/random.ts';
+import { DEMO_AGENT_CONFIG, DEMO_OBSTACLE, DEMO_URDF_PATH, demoArm, randomWeights, tinyModelJson } from './helpers.ts';
+
+const JOINTS = ['shoulder_pan_joint', 'shoulder_lift_joint', 'elbow_joint', 'wrist_1_joint', 'wrist_2_joint', 'wrist_3_joint'];
+let dir = '';
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'odra-goal-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('goal-image episodes', () => {
+  test('world links lose their collision shapes, the arm keeps its own', () => {
+    const { robot, chain } = demoArm();
+    const guard = buildChain(robotWithoutWorldCollisions(robot, 'base_link'), { baseLink: 'base_link', tipLink: 'tool0' });
+    const worldLinks = (c: typeof chain): string[] => [...new Set(c.spheres.filter((s) => s.body === 0).map((s) => s.link))].sort();
+    assert.deepEqual(worldLinks(chain), ['base_link', 'camera_link', 'camera_post', 'obstacle', 'table']);
+    assert.deepEqual(worldLinks(guard), ['base_link']);
+    assert.equal(guard.spheres.filter((s) => s.body > 0).length, chain.spheres.filter((s) => s.body > 0).length);
+    assert.equal(DEMO_TABLE_BOX[5], 0);
+  });
+
+  test('start and goal pairs keep the clearance along the straight path and respect the distances', () => {
+    const { chain } = demoArm();
+    const checker = new ClearanceChecker(chain, DEMO_OBSTACLE, 0);
+    const region = jointRegion(chain, DEMO_ARM_REGION);
+    const rng = new Rng(4);
+    const fk = chain.createFkResult(1);
+    for (let i = 0; i < 5; i++) {
+      const { start, goal } = sampleGoalPair(rng, region, checker, chain, NEAR_GOALS, { zoneM: 0.08, tableM: 0.06, selfM: 0 });
+      chain.fk(start, 1, fk);
+      const a = fk.eePos.slice(0, 3);
+      chain.fk(goal, 1, fk);
+      const d = Math.hypot(a[0]! - fk.eePos[0]!, a[1]! - fk.eePos[1]!, a[2]! - fk.eePos[2]!);
+      assert.ok(d >= NEAR_GOALS.minEeM && d <= NEAR_GOALS.maxEeM, `ee distance ${d}`);
+      for (let j = 0; j < 6; j++) assert.ok(Math.abs(goal[j]! - start[j]!) <= NEAR_GOALS.maxJointRad + 1e-12);
+      for (let k = 0; k <= 10; k++) assert.ok(checker.clear(start.map((s, j) => s + ((goal[j]! - s) * k) / 10), { zoneM: 0.08, tableM: 0.06, selfM: 0 }));
+    }
+  });
+
+  test('an episode runs the agent on the learned model, within every limit, and reports it', async () => {
+    const json = tinyModelJson({ latentDim: 4, dof: 6, hidden: [16], image: 8 });
+    await writeModelDir(join(dir, 'm'), {
+      dtS: 0.05,
+      jointNames: JOINTS,
+      latentDim: 4,
+      encoder: { mlp: json.encoder.mlp, image: json.encoder.image },
+      predictor: { ...json.predictor },
+      encoderWeights: randomWeights(json.encoder.mlp, 1),
+      predictorWeights: randomWeights(json.predictor.mlp, 2, 0.3),
+      data: {},
+      training: {},
+      metrics: {},
+    });
+    const seen: number[] = [];
+    const r = await runGoalImageEpisodes({
+      modelDir: join(dir, 'm'),
+      episodes: 2,
+      seed: 5,
+      agentConfigFile: DEMO_AGENT_CONFIG,
+      urdfPath: DEMO_URDF_PATH,
+      planner: { name: 'cem', horizon: 4, samples: 16, iterations: 1, timeBudgetMs: 0 },
+      maxTicks: 6,
+      onEpisode: (e) => seen.push(e.index),
+    });
+    assert.deepEqual(seen, [0, 1]);
+    assert.equal(r.episodes.length, 2);
+    for (const e of r.episodes) {
+      assert.ok(e.ticks <= 6);
+      assert.equal(e.limitViolationTicks, 0);
+      assert.equal(e.keepOutViolationTicks, 0);
+      assert.equal(e.plannerErrors, 0);
+      assert.ok(e.startEeErrM >= NEAR_GOALS.minEeM - 1e-9);
+      assert.ok(e.startLatentDist > 0);
+      assert.ok(e.planMsP50 > 0);
+    }
+    assert.equal(r.settings.planner, 'cem');
+    assert.equal(r.settings.latentGoalNorm, 'l1');
+    assert.ok(r.successRate >= 0 && r.successRate <= 1);
+    // the same seed draws the same episodes
+    const again = await runGoalImageEpisodes({
+      modelDir: join(dir, 'm'),
+      episodes: 1,
+      seed: 5,
+      agentConfigFile: DEMO_AGENT_CONFIG,
+      urdfPath: DEMO_URDF_PATH,
+      planner: { name: 'cem', horizon: 4, samples: 16, iterations: 1, timeBudgetMs: 0 },
+      maxTicks: 1,
+    });
+    assert.deepEqual(again.episodes[0]!.goal, r.episodes[0]!.goal);
+  });
+});
