@@ -55,32 +55,6 @@ export function resolveRobotFile(descriptionFile: string, cwd: string): string {
   return found;
 }
 
-/**
- * The robot as the agent's chain should see it: links fixed to the base that are not part of the arm
- * (a table, an obstacle, a camera post in the demo URDF) lose their collision shapes. They are the
- * world, which the agent knows through keep-out zones; as covering spheres rigid with the base they
- * would count as self-collision, and a table top's spheres would wrap the whole workspace.
- */
-export function armOnly(robot: RobotModel, baseLink: string, tipLink: string): RobotModel {
-  const parentJoint = new Map(robot.joints.map((j) => [j.child, j] as const));
-  const onPath = new Set<string>([tipLink]);
-  for (let link = tipLink; link !== baseLink; ) {
-    const j = parentJoint.get(link);
-    if (j === undefined) return robot;
-    link = j.parent;
-    onPath.add(link);
-  }
-  const world = new Set<string>();
-  const children = new Map<string, string[]>();
-  for (const j of robot.joints) children.set(j.parent, [...(children.get(j.parent) ?? []), j.child]);
-  const mark = (link: string): void => {
-    world.add(link);
-    for (const c of children.get(link) ?? []) mark(c);
-  };
-  for (const c of children.get(baseLink) ?? []) if (!onPath.has(c)) mark(c);
-  return { ...robot, links: robot.links.map((l) => (world.has(l.name) ? { ...l, collisions: [] } : l)) };
-}
-
 export interface SimWorldOptions {
   config: OdraConfig;
   cwd: string;
@@ -113,7 +87,7 @@ export interface SimWorld {
 export interface Arm {
   robot: RobotModel;
   robotFile: string;
-  /** the agent's chain: the arm without the world fixed to its base (see armOnly) */
+  /** the agent's chain (links fixed to the base off the chain are environment, see robot/kinematics.ts) */
   chain: RobotChain;
 }
 
@@ -121,7 +95,7 @@ export interface Arm {
 export function loadArm(config: OdraConfig, cwd: string): Arm {
   const robotFile = resolveRobotFile(config.robot.description_file, cwd);
   const robot = loadRobot(robotFile);
-  const chain = buildChain(armOnly(robot, config.robot.base_link, config.robot.tip_link), {
+  const chain = buildChain(robot, {
     baseLink: config.robot.base_link,
     tipLink: config.robot.tip_link,
   });

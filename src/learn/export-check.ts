@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { EncoderSpec, MlpWeights, PredictorSpec } from '../world-model/learned-format.ts';
+import { rgb8ToUnitNchw } from '../world-model/learned-image.ts';
 import type { Dataset } from './dataset.ts';
 import { createBatch, fillBatch, type JepaNetworks } from './jepa.ts';
 import { buildEncoderOnnx, buildPredictorOnnx } from './onnx-export.ts';
@@ -33,11 +34,14 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export async function checkExport(nets: JepaNetworks, c: ExportContents, ds: Dataset, starts: Int32Array, n = 32): Promise<ExportCheck> {
   const samples = Math.min(n, starts.length);
   const batch = createBatch(samples, 1, 3 * ds.width * ds.height, ds.dof);
-  fillBatch(ds, starts, 0, batch);
+  fillBatch(ds, starts, 0, nets.order, batch);
   const { width: W, height: H } = c.encoder.image;
   const dof = ds.dof;
   const D = c.predictor.stateDim;
   const x = batch.x.subarray(0, samples * 3 * W * H);
+  // ONNX takes the same frames as plain NCHW images (its graph rearranges them itself)
+  const nchw = new Float32Array(samples * 3 * W * H);
+  for (let b = 0; b < samples; b++) rgb8ToUnitNchw(ds.images, starts[b]!, 1, W, H, nchw, b * 3 * W * H);
   const [zTf, nextTf, stateRows] = tf.tidy(() => {
     const z = nets.encode(tf.tensor2d(x, [samples, 3 * W * H]));
     const s = tf.concat([z, tf.tensor2d(batch.q.subarray(0, samples * dof), [samples, dof]), tf.tensor2d(batch.qd.subarray(0, samples * dof), [samples, dof])], 1) as tf.Tensor2D;
@@ -48,7 +52,7 @@ export async function checkExport(nets: JepaNetworks, c: ExportContents, ds: Dat
   const enc = await InferenceSession.create(buildEncoderOnnx({ ...c.encoder, weights: '', onnx: '' }, c.encoderWeights, c.latentDim), opts);
   const pred = await InferenceSession.create(buildPredictorOnnx({ ...c.predictor, weights: '', onnx: '' }, c.predictorWeights), opts);
   try {
-    const zOnnx = (await enc.run({ image: new Tensor('float32', Float32Array.from(x), [samples, 3, H, W]) })).latent!.data as Float32Array;
+    const zOnnx = (await enc.run({ image: new Tensor('float32', nchw, [samples, 3, H, W]) })).latent!.data as Float32Array;
     const nextOnnx = (
       await pred.run({
         state: new Tensor('float32', Float32Array.from(stateRows), [samples, D]),

@@ -17,13 +17,13 @@ import type { Normalization } from './normalization.ts';
 import { createTfMlp, matMulFast, tfMlpForward, tfMlpVariables, type TfMlp } from './tf-mlp.ts';
 import type { TrainConfig } from './train-config.ts';
 import type { MlpSpec, MlpWeights } from '../world-model/learned-format.ts';
-import { rgb8ToUnitNchw } from '../world-model/learned-image.ts';
+import { inputOrder, rgb8ToUnitInput } from '../world-model/learned-image.ts';
 
 /** A training batch: B sequences of K+1 frames, time-major (row k·B + b is frame k of sequence b). */
 export interface JepaBatch {
   B: number;
   K: number;
-  /** [(K+1)·B, 3·H·W] images in [0, 1], NCHW per row */
+  /** [(K+1)·B, 3·H·W] images in [0, 1], in the encoder's input order (NCHW, or patch by patch) */
   x: Float32Array;
   /** [(K+1)·B, dof] */
   q: Float32Array;
@@ -36,8 +36,8 @@ export function createBatch(B: number, K: number, imageDim: number, dof: number)
   return { B, K, x: new Float32Array(rows * imageDim), q: new Float32Array(rows * dof), qd: new Float32Array(rows * dof), a: new Float32Array(rows * dof) };
 }
 
-/** Fills a batch with the windows starting at starts[from .. from+B) (wrapping around). */
-export function fillBatch(ds: Dataset, starts: Int32Array, from: number, out: JepaBatch): void {
+/** Fills a batch with the windows starting at starts[from .. from+B) (wrapping around); images in the encoder's input order. */
+export function fillBatch(ds: Dataset, starts: Int32Array, from: number, order: Int32Array, out: JepaBatch): void {
   const { B, K } = out;
   const dof = ds.dof;
   const hw = ds.width * ds.height;
@@ -46,7 +46,7 @@ export function fillBatch(ds: Dataset, starts: Int32Array, from: number, out: Je
     for (let k = 0; k <= K; k++) {
       const f = s0 + k;
       const row = k * B + b;
-      rgb8ToUnitNchw(ds.images, f, 1, ds.width, ds.height, out.x, row * hw * 3);
+      rgb8ToUnitInput(ds.images, f, 1, ds.width, ds.height, order, out.x, row * hw * 3);
       for (let j = 0; j < dof; j++) {
         out.q[row * dof + j] = ds.q[f * dof + j]!;
         out.qd[row * dof + j] = ds.qd[f * dof + j]!;
@@ -84,6 +84,8 @@ export class JepaNetworks {
   readonly latentDim: number;
   readonly dof: number;
   readonly stateDim: number;
+  /** encoder input order → NCHW index */
+  readonly order: Int32Array;
   private readonly imageMean: tf.Tensor1D;
   private readonly imageScale: tf.Tensor1D;
   private readonly inMean: tf.Tensor1D;
@@ -110,9 +112,10 @@ export class JepaNetworks {
     this.encoder = createTfMlp(specs.encoder, weights.encoder);
     this.predictor = createTfMlp(specs.predictor, weights.predictor);
     this.idm = specs.idm && weights.idm ? createTfMlp(specs.idm, weights.idm) : null;
-    const hw = norm.image.meanImage.length / 3;
-    this.imageMean = tf.tensor1d(norm.image.meanImage);
-    this.imageScale = tf.tensor1d(Float32Array.from({ length: 3 * hw }, (_, i) => 1 / norm.image.std[Math.floor(i / hw)]!));
+    const hw = norm.image.width * norm.image.height;
+    this.order = inputOrder(norm.image.width, norm.image.height, config.encoder.patch.size);
+    this.imageMean = tf.tensor1d(Float32Array.from(this.order, (j) => norm.image.meanImage[j]!));
+    this.imageScale = tf.tensor1d(Float32Array.from(this.order, (j) => 1 / norm.image.std[Math.floor(j / hw)]!));
     this.inMean = tf.tensor1d(norm.inputMean);
     this.inInvStd = tf.tensor1d(norm.inputScale);
     this.keep = tf.tensor1d(norm.keep);
@@ -127,7 +130,7 @@ export class JepaNetworks {
     return [...tfMlpVariables(this.encoder), ...tfMlpVariables(this.predictor), ...(this.idm ? tfMlpVariables(this.idm) : [])];
   }
 
-  /** x [n, 3·H·W] NCHW in [0, 1] → z [n, D_z], exactly as the exported encoder. */
+  /** x [n, 3·H·W] in [0, 1], input order → z [n, D_z], exactly as the exported encoder. */
   encode(x: tf.Tensor2D): tf.Tensor2D {
     return tfMlpForward(this.encoder, tf.mul(tf.sub(x, this.imageMean), this.imageScale) as tf.Tensor2D, true);
   }

@@ -6,7 +6,7 @@ import type { ImageSpec } from '../world-model/learned-format.ts';
 import type { Dataset } from './dataset.ts';
 
 export interface Normalization {
-  image: Pick<ImageSpec, 'meanImage' | 'std'>;
+  image: Pick<ImageSpec, 'width' | 'height' | 'meanImage' | 'std'>;
   /** [D + A] */
   inputMean: number[];
   /** 1/std per input, 0 where the predictor network does not see the input */
@@ -71,6 +71,8 @@ export function measureNormalization(ds: Dataset, segmentIds: readonly number[],
   }
   const std = (s: number, s2: number, n: number): number => Math.max(MIN_STD, Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)));
   const image = {
+    width: ds.width,
+    height: ds.height,
     meanImage: Array.from(meanImage, (v) => Math.fround(v)),
     std: dev2.map((d) => Math.max(1e-3, Math.sqrt(d / Math.max(1, nImages * hw)))),
   };

@@ -17,6 +17,13 @@ function mlpGraph(prefix: string, spec: MlpSpec, weights: MlpWeights, input: str
     const w = `${prefix}_w${i}`;
     const b = `${prefix}_b${i}`;
     inits.push({ name: w, dims: [l.inDim, l.outDim], data: weights.w[i]! }, { name: b, dims: [l.outDim], data: weights.b[i]! });
+    const P = l.patches ?? 1;
+    if (P > 1) {
+      // patch rows: [N, P·in] → [N·P, in]
+      inits.push({ name: `${prefix}_rows${i}`, dims: [2], data: BigInt64Array.of(-1n, BigInt(l.inDim)) });
+      nodes.push({ op: 'Reshape', inputs: [x, `${prefix}_rows${i}`], outputs: [`${prefix}_in${i}`] });
+      x = `${prefix}_in${i}`;
+    }
     const pre = `${prefix}_pre${i}`;
     nodes.push({ op: 'Gemm', inputs: [x, w, b], outputs: [pre] });
     const out = `${prefix}_h${i}`;
@@ -36,25 +43,48 @@ function mlpGraph(prefix: string, spec: MlpSpec, weights: MlpWeights, input: str
         break;
     }
     x = out;
+    if (P > 1) {
+      inits.push({ name: `${prefix}_back${i}`, dims: [2], data: BigInt64Array.of(-1n, BigInt(P * l.outDim)) });
+      nodes.push({ op: 'Reshape', inputs: [x, `${prefix}_back${i}`], outputs: [`${prefix}_flat${i}`] });
+      x = `${prefix}_flat${i}`;
+    }
   });
   return { nodes, inits, output: x };
 }
 
 export function buildEncoderOnnx(spec: EncoderSpec, weights: MlpWeights, latentDim: number): Uint8Array {
   const { width: W, height: H, meanImage, std } = spec.image;
+  const p = spec.image.patchSize ?? 0;
   const mlp = mlpGraph('enc', spec.mlp, weights, 'flat');
+  // patch order: [N, 3, H/p, p, W/p, p] → [N, H/p, W/p, 3, p, p] → [N, 3·H·W]
+  const patchNodes: OnnxNode[] =
+    p > 0
+      ? [
+          { op: 'Reshape', inputs: ['scaled', 'patch_grid'], outputs: ['grid'] },
+          { op: 'Transpose', inputs: ['grid'], outputs: ['grid_t'], attributes: { perm: { ints: [0, 2, 4, 1, 3, 5] } } },
+          { op: 'Reshape', inputs: ['grid_t', 'flat_shape'], outputs: ['flat'] },
+        ]
+      : [{ op: 'Flatten', inputs: ['scaled'], outputs: ['flat'], attributes: { axis: { i: 1 } } }];
+  const patchInits: OnnxTensorInit[] =
+    p > 0
+      ? [
+          { name: 'patch_grid', dims: [6], data: BigInt64Array.of(-1n, 3n, BigInt(H / p), BigInt(p), BigInt(W / p), BigInt(p)) },
+          { name: 'flat_shape', dims: [2], data: BigInt64Array.of(-1n, BigInt(3 * H * W)) },
+        ]
+      : [];
   return buildOnnxModel({
     inputs: [{ name: 'image', shape: ['batch', 3, H, W] }],
     outputs: [{ name: 'latent', shape: ['batch', latentDim] }],
     initializers: [
       { name: 'mean_image', dims: [1, 3, H, W], data: Float32Array.from(meanImage) },
       { name: 'inv_std', dims: [1, 3, 1, 1], data: Float32Array.from(std, (s) => 1 / s) },
+      ...patchInits,
       ...mlp.inits,
     ],
     nodes: [
       { op: 'Sub', inputs: ['image', 'mean_image'], outputs: ['centred'] },
       { op: 'Mul', inputs: ['centred', 'inv_std'], outputs: ['scaled'] },
-      { op: 'Flatten', inputs: ['scaled'], outputs: ['flat'], attributes: { axis: { i: 1 } } },
+      ...patchNodes,
       ...mlp.nodes,
       { op: 'Identity', inputs: [mlp.output], outputs: ['latent'] },
     ],

@@ -1,6 +1,6 @@
 /**
- * Recording play data in the embedded simulator: smooth random joint velocities (Ornstein–Uhlenbeck),
- * always through the safety filter, kept inside the play region and turned away from keep-out zones,
+ * Recording play data in the embedded simulator: smooth random joint velocities (Ornstein–Uhlenbeck)
+ * with occasional pauses, always through the safety filter, kept inside the play region and turned away from keep-out zones,
  * the table and self-contact before they are reached. Each control tick records the camera image
  * (sensor_msgs/Image rgb8), the joint state (sensor_msgs/JointState) and the executed command
  * (std_msgs/Float64MultiArray), stamped with simulated time; episodes are separated by a time gap.
@@ -41,6 +41,11 @@ export interface PlayRecordingOptions {
   timeConstantS?: number;
   /** OU stationary speed per joint, rad/s; default 0.4 (capped at half the joint's limit) */
   speedRadS?: number;
+  /**
+   * share of the time the arm is commanded to stand still (pauses of 0.4–1.2 s), so the model also sees
+   * what a zero command does, which is what a planner asks for at its goal; default 0.15
+   */
+  pauseShare?: number;
   /** how far ahead the clearance is checked at the current velocity, s; default 0.4 */
   lookaheadS?: number;
   margins?: ClearanceMargins;
@@ -114,6 +119,10 @@ export async function recordPlay(opts: PlayRecordingOptions): Promise<PlayRecord
   const speed = opts.speedRadS ?? 0.4;
   const std = Float64Array.from(limits.maxVel, (v) => Math.min(speed, 0.5 * v));
   const ou = new OrnsteinUhlenbeck(dof, opts.timeConstantS ?? 0.6, std);
+  const pauseShare = Math.min(0.9, Math.max(0, opts.pauseShare ?? 0.15));
+  const meanPauseS = 0.8;
+  // chance per tick of starting a pause, so that pauses fill pauseShare of the time on average
+  const pauseChance = pauseShare > 0 ? Math.min(1, ((pauseShare / (1 - pauseShare)) * dt) / meanPauseS) : 0;
   const rng = new Rng(opts.seed);
 
   const rec = await McapRecorder.open(opts.out, {
@@ -167,6 +176,7 @@ export async function recordPlay(opts: PlayRecordingOptions): Promise<PlayRecord
       // a fresh filter per episode: its rate limits start from rest, like the arm
       const filter = new SafetyFilter(names, limits, { commandInterface: 'velocity', positionMarginRad: 0, velocityScale: 1, jointStateMaxAgeS: 1, perceptionMaxAgeS: null });
       const episodeStartS = gapS + e * (opts.stepsPerEpisode * dt + gapS);
+      let pauseTicks = 0;
       for (let k = 0; k < opts.stepsPerEpisode; k++) {
         const tS = episodeStartS + k * dt;
         const ns = secondsToNs(tS);
@@ -207,7 +217,11 @@ export async function recordPlay(opts: PlayRecordingOptions): Promise<PlayRecord
           }
           v.set(best);
         }
-        requested.set(v);
+        if (pauseTicks === 0 && rng.next() < pauseChance) pauseTicks = Math.round(rng.uniform(0.4, 1.2) / dt);
+        if (pauseTicks > 0) {
+          pauseTicks--;
+          requested.fill(0);
+        } else requested.set(v);
         const out = filter.filter({
           requested,
           measuredPosition: q,

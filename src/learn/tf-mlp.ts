@@ -73,10 +73,15 @@ export function tfMlpVariables(m: TfMlp): tf.Variable[] {
 /** Forward pass; `constInput` skips the gradient toward x (raw images). */
 export function tfMlpForward(m: TfMlp, x: tf.Tensor2D, constInput = false): tf.Tensor2D {
   let h = x;
+  const n = x.shape[0];
   m.spec.layers.forEach((l, i) => {
     const w = m.w[i]! as tf.Tensor as tf.Tensor2D;
-    const y = i === 0 && constInput ? matMulConstInput(h, w) : matMulFast(h, w);
-    h = activate(l.activation, tf.add(y, m.b[i]!));
+    const P = l.patches ?? 1;
+    // a patch layer: the same weights on n·P rows
+    const rows = P === 1 ? h : (tf.reshape(h, [n * P, l.inDim]) as tf.Tensor2D);
+    const y = i === 0 && constInput ? matMulConstInput(rows, w) : matMulFast(rows, w);
+    const a = activate(l.activation, tf.add(y, m.b[i]!));
+    h = P === 1 ? a : (tf.reshape(a, [n, P * l.outDim]) as tf.Tensor2D);
   });
   return h;
 }
@@ -115,10 +120,15 @@ export function initMlpWeights(spec: MlpSpec, rng: Rng, zeroLast = false): MlpWe
   return { w, b };
 }
 
-/** An MLP spec from sizes: hidden layers use `act`, the output layer is linear. */
-export function mlpSpec(inDim: number, hidden: readonly number[], outDim: number, act: Activation): MlpSpec {
-  const sizes = [inDim, ...hidden, outDim];
+/**
+ * An MLP spec from sizes: hidden layers use `act`, the output layer is linear. With `patch`, a first layer
+ * shared over `patch.count` chunks of `patch.inDim` values, `patch.features` outputs each, comes first.
+ */
+export function mlpSpec(inDim: number, hidden: readonly number[], outDim: number, act: Activation, patch?: { count: number; inDim: number; features: number }): MlpSpec {
+  const head = patch ? [{ inDim: patch.inDim, outDim: patch.features, activation: act, patches: patch.count }] : [];
+  const first = patch ? patch.count * patch.features : inDim;
+  const sizes = [first, ...hidden, outDim];
   return {
-    layers: sizes.slice(1).map((out, i) => ({ inDim: sizes[i]!, outDim: out, activation: i === sizes.length - 2 ? 'linear' : act })),
+    layers: [...head, ...sizes.slice(1).map((out, i) => ({ inDim: sizes[i]!, outDim: out, activation: i === sizes.length - 2 ? ('linear' as const) : act }))],
   };
 }

@@ -24,7 +24,12 @@ export const trainConfigSchema = z.strictObject({
   latentDim: z.number().int().min(2).max(512).default(32),
   /** encoder input size, px: camera images are area-averaged down to it */
   image: group({ width: z.number().int().min(4).max(256).default(32), height: z.number().int().min(4).max(256).default(32) }),
-  encoder: group({ hidden: sizes.default([256, 256]), activation: activation.default('silu') }),
+  encoder: group({
+    hidden: sizes.default([256, 256]),
+    activation: activation.default('silu'),
+    /** first layer shared over size × size image patches (a strided convolution) with `features` outputs each; size 0 = a dense first layer */
+    patch: group({ size: z.number().int().min(0).max(32).default(0), features: z.number().int().min(1).max(256).default(16) }),
+  }),
   predictor: group({
     hidden: sizes.default([256, 256]),
     activation: activation.default('silu'),

@@ -139,7 +139,13 @@ export function networkSpecs(cfg: TrainConfig, imageDim: number, dof: number): J
   const Dz = cfg.latentDim;
   const D = Dz + 2 * dof;
   return {
-    encoder: mlpSpec(imageDim, cfg.encoder.hidden, Dz, cfg.encoder.activation),
+    encoder: mlpSpec(
+      imageDim,
+      cfg.encoder.hidden,
+      Dz,
+      cfg.encoder.activation,
+      cfg.encoder.patch.size > 0 ? { count: imageDim / (3 * cfg.encoder.patch.size ** 2), inDim: 3 * cfg.encoder.patch.size ** 2, features: cfg.encoder.patch.features } : undefined,
+    ),
     predictor: mlpSpec(D + dof, cfg.predictor.hidden, D, cfg.predictor.activation),
     idm: cfg.loss.inverseDynamics > 0 ? mlpSpec(2 * Dz, cfg.inverseDynamics.hidden, dof, cfg.inverseDynamics.activation) : null,
   };
@@ -160,7 +166,7 @@ export function evaluateLosses(nets: JepaNetworks, ds: Dataset, starts: Int32Arr
   const n = Math.min(maxBatches, Math.ceil(starts.length / batch.B));
   const sums = zeroLosses();
   for (let i = 0; i < n; i++) {
-    fillBatch(ds, starts, i * batch.B, batch);
+    fillBatch(ds, starts, i * batch.B, nets.order, batch);
     const vals = tf.tidy(() => {
       const { total, terms } = nets.losses(batch);
       return [total, ...LOSS_TERMS.map((k) => terms[k])].map((t) => t.dataSync()[0]!);
@@ -202,6 +208,8 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
   log(`data: ${ds.frames} frames in ${ds.segments.length} segments, dt ${ds.dtS.toFixed(4)} s, hash ${ds.hash.slice(0, 16)}; ${trainStarts.length} training and ${valStarts.length} validation windows`);
   const norm = measureNormalization(ds, split.train, cfg.latentDim, cfg.predictor.jointPositionInput);
   const imageDim = 3 * ds.width * ds.height;
+  const p = cfg.encoder.patch.size;
+  if (p > 0 && (ds.width % p !== 0 || ds.height % p !== 0)) throw new Error(`train: encoder.patch.size ${p} does not divide the image size ${ds.width}×${ds.height}`);
   const specs = networkSpecs(cfg, imageDim, ds.dof);
   const nets = new JepaNetworks(cfg, norm, specs, initialWeights(specs, cfg.seed));
   const vars = nets.variables();
@@ -259,7 +267,7 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
       epochCount = 0;
     }
     const ts = performance.now();
-    fillBatch(ds, order, inEpoch * B, batch);
+    fillBatch(ds, order, inEpoch * B, nets.order, batch);
     let kept: tf.Scalar[] = [];
     const { value, grads } = tf.variableGrads(() => {
       const { total, terms } = nets.losses(batch);
@@ -313,7 +321,7 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
     outputScale: norm.outputScale,
     outputOffset: norm.outputOffset,
   };
-  const encoder = { mlp: specs.encoder, image: { width: ds.width, height: ds.height, channels: 3 as const, layout: 'nchw' as const, meanImage: norm.image.meanImage, std: norm.image.std } };
+  const encoder = { mlp: specs.encoder, image: { width: ds.width, height: ds.height, channels: 3 as const, layout: 'nchw' as const, meanImage: norm.image.meanImage, std: norm.image.std, patchSize: cfg.encoder.patch.size } };
   const exportCheck = await checkExport(nets, { encoder, predictor, encoderWeights, predictorWeights, latentDim: cfg.latentDim }, ds, valStarts.length > 0 ? valStarts : trainStarts);
   const wallS = (performance.now() - t0) / 1000;
   const sorted = stepTimes.slice().sort((a, b) => a - b);

@@ -4,7 +4,9 @@
  * each network's weights are one little-endian float32 file listed in a tfjs-style weights manifest;
  * `encoder.onnx` and `predictor.onnx` are the same networks for ONNX Runtime.
  *
- * Networks are plain MLPs: y = act(x·W + b) per layer, W stored [in, out] row-major.
+ * Networks are plain MLPs: y = act(x·W + b) per layer, W stored [in, out] row-major. A layer with
+ * `patches: P` applies the same weights to P consecutive chunks of its input (a strided convolution
+ * over image patches): input P·inDim values, output P·outDim.
  */
 
 export const LEARNED_MODEL_FORMAT = 'odra-learned-world-model';
@@ -17,6 +19,14 @@ export interface DenseSpec {
   inDim: number;
   outDim: number;
   activation: Activation;
+  /** shared over this many chunks of the input; default 1 */
+  patches?: number;
+}
+
+/** Values a layer reads and writes per sample (patches included). */
+export function layerWidths(l: DenseSpec): { in: number; out: number } {
+  const p = l.patches ?? 1;
+  return { in: p * l.inDim, out: p * l.outDim };
 }
 
 export interface MlpSpec {
@@ -43,6 +53,11 @@ export interface ImageSpec {
   meanImage: number[];
   /** per channel: spread of the pixels about the mean image */
   std: number[];
+  /**
+   * > 0: the network input is the normalized image rearranged patch by patch (patch rows, patch columns,
+   * then channel, row, column inside a patch) for a first layer shared over patches; 0 or absent: NCHW order
+   */
+  patchSize?: number;
 }
 
 export interface EncoderSpec {
@@ -178,9 +193,17 @@ export function checkLearnedModelJson(v: unknown): string[] {
   if (e?.image) {
     if (e.image.meanImage?.length !== 3 * e.image.width * e.image.height) problems.push(`encoder.image.meanImage: needs 3·${e.image.width}·${e.image.height} values`);
     if (e.image.std?.length !== 3 || e.image.std.some((s) => !(s > 0))) problems.push('encoder.image.std: needs 3 values > 0');
-    const inDim = e.mlp?.layers?.[0]?.inDim;
+    const first = e.mlp?.layers?.[0];
+    const inDim = first ? layerWidths(first).in : undefined;
     if (inDim !== undefined && inDim !== 3 * e.image.width * e.image.height) {
-      problems.push(`encoder.mlp.layers[0].inDim: ${inDim} != 3·${e.image.width}·${e.image.height}`);
+      problems.push(`encoder.mlp.layers[0]: reads ${inDim} values, the image has 3·${e.image.width}·${e.image.height}`);
+    }
+    const p = e.image.patchSize ?? 0;
+    if (p > 0) {
+      if (e.image.width % p !== 0 || e.image.height % p !== 0) problems.push(`encoder.image.patchSize: ${p} does not divide ${e.image.width}×${e.image.height}`);
+      else if (first && (first.patches !== (e.image.width / p) * (e.image.height / p) || first.inDim !== 3 * p * p)) {
+        problems.push(`encoder.mlp.layers[0]: a patch layer needs patches ${(e.image.width / p) * (e.image.height / p)} and inDim ${3 * p * p}`);
+      }
     }
     const out = e.mlp?.layers?.at(-1)?.outDim;
     if (out !== undefined && out !== m.latentDim) problems.push(`encoder.mlp: output ${out} != latentDim ${String(m.latentDim)}`);
@@ -212,6 +235,9 @@ function checkMlp(spec: MlpSpec | undefined, path: string, problems: string[]): 
   spec.layers.forEach((l, i) => {
     if (!(Number.isInteger(l.inDim) && l.inDim > 0 && Number.isInteger(l.outDim) && l.outDim > 0)) problems.push(`${path}.layers[${i}]: bad sizes`);
     if (!ACTIVATIONS.includes(l.activation)) problems.push(`${path}.layers[${i}].activation: unknown '${String(l.activation)}'`);
-    if (i > 0 && spec.layers[i - 1]!.outDim !== l.inDim) problems.push(`${path}.layers[${i}].inDim: ${l.inDim} != previous outDim ${spec.layers[i - 1]!.outDim}`);
+    if (l.patches !== undefined && !(Number.isInteger(l.patches) && l.patches >= 1)) problems.push(`${path}.layers[${i}].patches: must be an integer ≥ 1`);
+    if (i > 0 && layerWidths(spec.layers[i - 1]!).out !== layerWidths(l).in) {
+      problems.push(`${path}.layers[${i}]: reads ${layerWidths(l).in} values, the previous layer writes ${layerWidths(spec.layers[i - 1]!).out}`);
+    }
   });
 }

@@ -96,3 +96,42 @@ export function rgb8ToUnitNchw(images: Uint8Array, first: number, n: number, w: 
     }
   }
 }
+
+/**
+ * Index map from the encoder network's input order to NCHW: input[i] = nchw[map[i]]. Patch order (patchSize
+ * p > 0) runs over patch rows, patch columns, then channel, row and column inside the patch.
+ */
+export function inputOrder(width: number, height: number, patchSize: number): Int32Array {
+  const hw = width * height;
+  const map = new Int32Array(3 * hw);
+  if (!(patchSize > 0)) {
+    for (let i = 0; i < map.length; i++) map[i] = i;
+    return map;
+  }
+  const p = patchSize;
+  let i = 0;
+  for (let gy = 0; gy < height / p; gy++) {
+    for (let gx = 0; gx < width / p; gx++) {
+      for (let c = 0; c < 3; c++) {
+        for (let py = 0; py < p; py++) for (let px = 0; px < p; px++) map[i++] = c * hw + (gy * p + py) * width + gx * p + px;
+      }
+    }
+  }
+  return map;
+}
+
+/** Like rgb8ToUnitNchw, in the encoder network's input order (see inputOrder). */
+export function rgb8ToUnitInput(images: Uint8Array, first: number, n: number, w: number, h: number, order: Int32Array, out: Float32Array, outOffset = 0): void {
+  const hw = w * h;
+  const inv = 1 / 255;
+  for (let k = 0; k < n; k++) {
+    const src = (first + k) * hw * 3;
+    const dst = outOffset + k * hw * 3;
+    for (let i = 0; i < order.length; i++) {
+      const j = order[i]!;
+      // NCHW index j = c·hw + pixel
+      const c = (j / hw) | 0;
+      out[dst + i] = images[src + (j - c * hw) * 3 + c]! * inv;
+    }
+  }
+}

@@ -3,7 +3,7 @@
  * differentiating the learned predictor inside the planner's hot path without a tensor library.
  * Buffers grow to the largest batch seen and are reused: forward and backward allocate nothing after that.
  */
-import type { Activation, MlpSpec, MlpWeights } from './learned-format.ts';
+import { layerWidths, type Activation, type MlpSpec, type MlpWeights } from './learned-format.ts';
 
 export class MlpF64 {
   readonly spec: MlpSpec;
@@ -24,8 +24,8 @@ export class MlpF64 {
 
   constructor(spec: MlpSpec, weights: MlpWeights) {
     this.spec = spec;
-    this.inDim = spec.layers[0]!.inDim;
-    this.outDim = spec.layers.at(-1)!.outDim;
+    this.inDim = layerWidths(spec.layers[0]!).in;
+    this.outDim = layerWidths(spec.layers.at(-1)!).out;
     this.w = weights.w.map((a) => Float64Array.from(a));
     this.b = weights.b.map((a) => Float64Array.from(a));
     this.act = spec.layers.map((l) => l.activation);
@@ -34,9 +34,9 @@ export class MlpF64 {
   private ensure(n: number): void {
     if (n <= this.capacity) return;
     this.capacity = n;
-    this.pre = this.spec.layers.map((l) => new Float64Array(n * l.outDim));
-    this.post = this.spec.layers.map((l) => new Float64Array(n * l.outDim));
-    const widest = Math.max(this.inDim, ...this.spec.layers.map((l) => l.outDim));
+    this.pre = this.spec.layers.map((l) => new Float64Array(n * layerWidths(l).out));
+    this.post = this.spec.layers.map((l) => new Float64Array(n * layerWidths(l).out));
+    const widest = Math.max(this.inDim, ...this.spec.layers.map((l) => layerWidths(l).out));
     this.gA = new Float64Array(n * widest);
     this.gB = new Float64Array(n * widest);
     this.input = new Float64Array(n * this.inDim);
@@ -49,11 +49,13 @@ export class MlpF64 {
     let src: Float64Array = this.input;
     for (let l = 0; l < this.spec.layers.length; l++) {
       const { inDim, outDim } = this.spec.layers[l]!;
+      // a patch layer is the same layer on n·patches rows of the same memory
+      const rows = n * (this.spec.layers[l]!.patches ?? 1);
       const W = this.w[l]!;
       const bias = this.b[l]!;
       const pre = this.pre[l]!;
       const post = this.post[l]!;
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < rows; i++) {
         const yo = i * outDim;
         for (let j = 0; j < outDim; j++) pre[yo + j] = bias[j]!;
         const xo = i * inDim;
@@ -64,7 +66,7 @@ export class MlpF64 {
           for (let j = 0; j < outDim; j++) pre[yo + j]! += xv * W[wo + j]!;
         }
       }
-      applyActivation(this.act[l]!, pre, post, n * outDim);
+      applyActivation(this.act[l]!, pre, post, rows * outDim);
       src = post;
     }
     out.set(src.subarray(0, n * this.outDim));
@@ -80,11 +82,12 @@ export class MlpF64 {
     g.set(gOut.subarray(0, n * this.outDim));
     for (let l = L - 1; l >= 0; l--) {
       const { inDim, outDim } = this.spec.layers[l]!;
+      const rows = n * (this.spec.layers[l]!.patches ?? 1);
       // through the activation: g ← g ⊙ act'(pre)
-      activationVjp(this.act[l]!, this.pre[l]!, this.post[l]!, g, n * outDim);
+      activationVjp(this.act[l]!, this.pre[l]!, this.post[l]!, g, rows * outDim);
       const W = this.w[l]!;
       const dst = l === 0 ? gIn : next;
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < rows; i++) {
         const go = i * outDim;
         const xo = i * inDim;
         for (let k = 0; k < inDim; k++) {

@@ -17,7 +17,7 @@ import {
   type MlpWeights,
   type PredictorSpec,
 } from './learned-format.ts';
-import { areaResizeRgb8, rgb8ToUnitNchw } from './learned-image.ts';
+import { areaResizeRgb8, inputOrder, rgb8ToUnitNchw } from './learned-image.ts';
 import { MlpF64 } from './learned-mlp.ts';
 import { makeStateLayout, type StateLayout, type WorldModel } from './world-model.ts';
 
@@ -236,15 +236,20 @@ export class EncoderF64 {
   ) {
     this.mlp = new MlpF64(spec, weights);
     const hw = image.width * image.height;
-    this.mean = Float64Array.from(image.meanImage);
-    this.scale = Float64Array.from({ length: 3 * hw }, (_, i) => 1 / image.std[Math.floor(i / hw)]!);
+    this.order = inputOrder(image.width, image.height, image.patchSize ?? 0);
+    this.mean = Float64Array.from(this.order, (j) => image.meanImage[j]!);
+    this.scale = Float64Array.from(this.order, (j) => 1 / image.std[Math.floor(j / hw)]!);
   }
+
+  /** encoder input order → NCHW index */
+  readonly order: Int32Array;
 
   /** x [n, 3·H·W] NCHW in [0, 1] → out [n, latentDim] */
   encode(x: Float32Array, n: number, out: Float64Array): void {
     const d = this.mean.length;
     if (this.x.length < n * d) this.x = new Float64Array(n * d);
-    for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) this.x[i * d + k] = (x[i * d + k]! - this.mean[k]!) * this.scale[k]!;
+    const order = this.order;
+    for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) this.x[i * d + k] = (x[i * d + order[k]!]! - this.mean[k]!) * this.scale[k]!;
     this.mlp.forward(this.x, n, out);
   }
 }

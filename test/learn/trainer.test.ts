@@ -80,6 +80,24 @@ describe('trainWorldModel', () => {
     }
   });
 
+  test('a patch encoder exports to ONNX with the same outputs, and its Float64 twin agrees', async () => {
+    const r = await run('patch', { encoder: { patch: { size: 4, features: 6 } } }, { maxSteps: 4 });
+    assert.ok(r.onnxMaxAbsErr <= 1e-4, `ONNX vs tfjs ${r.onnxMaxAbsErr}`);
+    const layers = r.json.encoder.mlp.layers;
+    assert.deepEqual([layers[0]!.patches, layers[0]!.inDim, layers[0]!.outDim, layers[1]!.inDim], [4, 48, 6, 24]);
+    const onnx = await loadLearnedWorldModel(join(dir, 'patch'));
+    const js = await loadLearnedWorldModel(join(dir, 'patch'), { backend: 'js' });
+    try {
+      const imgs = ds.images.subarray(0, 3 * 8 * 8 * 3);
+      const a = await onnx.encoder.encodeResized(imgs, 3);
+      const b = await js.encoder.encodeResized(imgs, 3);
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-4, `latent ${i}: ${a[i]} vs ${b[i]}`);
+    } finally {
+      await onnx.model.dispose();
+      await onnx.encoder.dispose();
+    }
+  });
+
   test('the same seed gives the same weights; another seed does not', async () => {
     const a = await run('s1', {}, { maxSteps: 5 });
     const b = await run('s2', {}, { maxSteps: 5 });
