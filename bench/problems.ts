@@ -15,7 +15,7 @@ import type { PlanProblem } from '../src/planner/planner.ts';
 import type { RobotChain } from '../src/robot/index.ts';
 import { buildSafetyLimits } from '../src/safety/limits.ts';
 import { KinematicModel } from '../src/world-model/kinematic.ts';
-import { makeStateLayout, type WorldModel } from '../src/world-model/world-model.ts';
+import type { WorldModel } from '../src/world-model/world-model.ts';
 import { rng } from './stats.ts';
 
 export interface DemoArm {
@@ -123,6 +123,3 @@ export function latentProblem(arm: DemoArm, model: WorldModel, horizon: number, 
     actionUpper: arm.actionUpper,
   };
 }
-
-/** State layout of the learned-size model: latent 64 + 6 joint positions + 6 joint velocities = 76. */
-export const MLP_LAYOUT = makeStateLayout(64, 6);

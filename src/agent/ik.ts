@@ -103,27 +103,23 @@ export function solveIk(
       }
     }
   }
-  const ev = evaluator.evaluate(problem, states, actions, 1, B, dof);
-  const fk = chain.createFkResult(B);
-  const qs = new Float64Array(B * dof);
-  for (let b = 0; b < B; b++) qs.set(states.subarray((B + b) * D + qOffset, (B + b) * D + qOffset + dof), b * dof);
-  chain.fk(qs, B, fk);
+  // polish every candidate, then score the polished ones: the polish ignores the guardrails, so a
+  // candidate it pushed into a self-collision or keep-out band must lose to one it did not
   const goal = problem.goal.eePosition!;
-  let best = -1;
-  let bestErr = Infinity;
+  const errs = new Float64Array(B);
+  const qs = new Float64Array(B * dof);
   for (let b = 0; b < B; b++) {
-    const err = Math.hypot(fk.eePos[b * 3]! - goal[0]!, fk.eePos[b * 3 + 1]! - goal[1]!, fk.eePos[b * 3 + 2]! - goal[2]!);
-    // reachable solutions (within 5 mm) compete on cost; otherwise the closest one wins
-    const key = err < 0.005 ? ev.total[b]! : 1e6 + err;
-    const bestKey = best < 0 ? Infinity : bestErr < 0.005 ? ev.total[best]! : 1e6 + bestErr;
-    if (key < bestKey) {
-      best = b;
-      bestErr = err;
-    }
+    const row = (B + b) * D + qOffset;
+    const q = states.slice(row, row + dof);
+    errs[b] = polishPosition(chain, q, goal, lower, upper);
+    qs.set(q, b * dof);
+    states.set(q, row);
   }
-  const q = qs.slice(best * dof, (best + 1) * dof);
-  const err = polishPosition(chain, q, goal, problem.limits.lower, problem.limits.upper);
-  return { q, positionErrorM: err, cost: ev.total[best]! };
+  const ev = evaluator.evaluate(problem, states, actions, 1, B, dof);
+  let best = 0;
+  const key = (b: number): number => (errs[b]! < 1e-3 ? ev.total[b]! : 1e6 + errs[b]!);
+  for (let b = 1; b < B; b++) if (key(b) < key(best)) best = b;
+  return { q: qs.slice(best * dof, (best + 1) * dof), positionErrorM: errs[best]!, cost: ev.total[best]! };
 }
 
 /**

@@ -65,17 +65,24 @@ export class LearnedModelError extends Error {
 export class PredictorF64 {
   readonly mlp: MlpF64;
   readonly spec: PredictorSpec;
-  private readonly invStd: Float64Array;
+  private readonly scale: Float64Array;
   private readonly mean: Float64Array;
+  private readonly keep: Float64Array;
+  private readonly outScale: Float64Array;
+  private readonly outOffset: Float64Array;
   private x = new Float64Array(0);
   private o = new Float64Array(0);
   private gx = new Float64Array(0);
+  private out = new Float64Array(0);
 
   constructor(spec: PredictorSpec, weights: MlpWeights) {
     this.spec = spec;
     this.mlp = new MlpF64(spec.mlp, weights);
     this.mean = Float64Array.from(spec.inputMean);
-    this.invStd = Float64Array.from(spec.inputScale);
+    this.scale = Float64Array.from(spec.inputScale);
+    this.keep = Float64Array.from(spec.keep);
+    this.outScale = Float64Array.from(spec.outputScale);
+    this.outOffset = Float64Array.from(spec.outputOffset);
   }
 
   private ensure(n: number): void {
@@ -84,21 +91,22 @@ export class PredictorF64 {
     this.x = new Float64Array(n * (D + A));
     this.o = new Float64Array(n * D);
     this.gx = new Float64Array(n * (D + A));
+    this.out = new Float64Array(n * D);
   }
 
   /** s [n, D], a [n, A] → out [n, D]. */
   step(s: Float64Array, a: Float64Array, n: number, out: Float64Array): void {
     this.ensure(n);
-    const { stateDim: D, actionDim: A, keep, outputScale, outputOffset } = this.spec;
+    const { stateDim: D, actionDim: A } = this.spec;
     const I = D + A;
-    const { x, o, mean, invStd } = this;
+    const { x, o, mean, scale, keep, outScale, outOffset } = this;
     for (let i = 0; i < n; i++) {
-      for (let d = 0; d < D; d++) x[i * I + d] = (s[i * D + d]! - mean[d]!) * invStd[d]!;
-      for (let j = 0; j < A; j++) x[i * I + D + j] = (a[i * A + j]! - mean[D + j]!) * invStd[D + j]!;
+      for (let d = 0; d < D; d++) x[i * I + d] = (s[i * D + d]! - mean[d]!) * scale[d]!;
+      for (let j = 0; j < A; j++) x[i * I + D + j] = (a[i * A + j]! - mean[D + j]!) * scale[D + j]!;
     }
     this.mlp.forward(x, n, o);
     for (let i = 0; i < n; i++) {
-      for (let d = 0; d < D; d++) out[i * D + d] = keep[d]! * s[i * D + d]! + outputScale[d]! * o[i * D + d]! + outputOffset[d]!;
+      for (let d = 0; d < D; d++) out[i * D + d] = keep[d]! * s[i * D + d]! + outScale[d]! * o[i * D + d]! + outOffset[d]!;
     }
   }
 
@@ -107,23 +115,17 @@ export class PredictorF64 {
    * Recomputes the forward pass at (s, a).
    */
   stepVjp(s: Float64Array, a: Float64Array, n: number, gNext: Float64Array, gS: Float64Array, gA: Float64Array): void {
-    this.step(s, a, n, this.scratchOut(n));
-    const { stateDim: D, actionDim: A, keep, outputScale } = this.spec;
+    this.ensure(n);
+    this.step(s, a, n, this.out);
+    const { stateDim: D, actionDim: A } = this.spec;
     const I = D + A;
-    const { o, gx, invStd } = this;
-    for (let i = 0; i < n * D; i++) o[i] = outputScale[i % D]! * gNext[i]!;
+    const { o, gx, scale, keep, outScale } = this;
+    for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) o[i * D + d] = outScale[d]! * gNext[i * D + d]!;
     this.mlp.backward(o, n, gx);
     for (let i = 0; i < n; i++) {
-      for (let d = 0; d < D; d++) gS[i * D + d]! += keep[d]! * gNext[i * D + d]! + gx[i * I + d]! * invStd[d]!;
-      for (let j = 0; j < A; j++) gA[i * A + j] = gx[i * I + D + j]! * invStd[D + j]!;
+      for (let d = 0; d < D; d++) gS[i * D + d]! += keep[d]! * gNext[i * D + d]! + gx[i * I + d]! * scale[d]!;
+      for (let j = 0; j < A; j++) gA[i * A + j] = gx[i * I + D + j]! * scale[D + j]!;
     }
-  }
-
-  private out = new Float64Array(0);
-  private scratchOut(n: number): Float64Array {
-    const need = n * this.spec.stateDim;
-    if (this.out.length < need) this.out = new Float64Array(need);
-    return this.out;
   }
 }
 
@@ -225,6 +227,8 @@ export class LearnedWorldModel implements WorldModel {
 /** The encoder network on Float64 rows: (x − meanImage) / std[c], then the MLP. */
 export class EncoderF64 {
   readonly mlp: MlpF64;
+  /** encoder input order → NCHW index */
+  readonly order: Int32Array;
   private readonly mean: Float64Array;
   private readonly scale: Float64Array;
   private x = new Float64Array(0);
@@ -240,9 +244,6 @@ export class EncoderF64 {
     this.mean = Float64Array.from(this.order, (j) => image.meanImage[j]!);
     this.scale = Float64Array.from(this.order, (j) => 1 / image.std[Math.floor(j / hw)]!);
   }
-
-  /** encoder input order → NCHW index */
-  readonly order: Int32Array;
 
   /** x [n, 3·H·W] NCHW in [0, 1] → out [n, latentDim] */
   encode(x: Float32Array, n: number, out: Float64Array): void {
