@@ -64,6 +64,13 @@ export interface GoalImageRunOptions {
   goals?: GoalDistance;
   planner?: Partial<Pick<AgentSettings['planner'], 'name' | 'horizon' | 'iterations' | 'timeBudgetMs'>> & { samples?: number };
   latentGoal?: { weight?: number; norm?: NormKind };
+  /**
+   * joints the camera barely sees are not part of a visual goal: goals keep their start value and the agent
+   * holds them. 'auto' (default): joints whose image change per radian is below `visibilityThreshold` of
+   * the most visible joint's; or a list of joint names; [] holds none
+   */
+  heldJoints?: 'auto' | readonly string[];
+  visibilityThreshold?: number;
   /** ticks before an episode is given up; default 200 (10 s at 20 Hz) */
   maxTicks?: number;
   successRadiusM?: number;
@@ -76,6 +83,8 @@ export interface GoalImageEpisode {
   index: number;
   start: number[];
   goal: number[];
+  /** joint positions when the episode ended */
+  final: number[];
   startEeErrM: number;
   finalEeErrM: number;
   minEeErrM: number;
@@ -117,6 +126,9 @@ export interface GoalImageReport {
     successRadiusM: number;
     settleTicks: number;
     maxTicks: number;
+    /** image change per radian of each joint relative to the most visible one */
+    jointVisibility: number[];
+    heldJoints: string[];
   };
 }
 
@@ -127,31 +139,60 @@ function percentile(xs: readonly number[], p: number): number {
 }
 
 /**
- * The robot without collision shapes on the fixed world links (table, obstacle, camera post): the chain's
- * sphere cover of a 1.4 m table top is a few spheres of 0.64 m radius, which the self-collision guardrail
- * reads as the arm being inside the table in every pose over it. Those links enter as keep-out boxes instead.
+ * How much each joint changes the camera image: the mean absolute change of the rgb8 bytes for a step of
+ * `stepRad`, averaged over configurations, relative to the most visible joint (1).
  */
-export function robotWithoutWorldCollisions(robot: RobotModel, baseLink: string): RobotModel {
-  const world = new Set<string>([baseLink]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const j of robot.joints) {
-      if (j.type !== 'fixed') continue;
-      if (world.has(j.parent) && !world.has(j.child)) {
-        world.add(j.child);
-        grew = true;
-      }
-      if (world.has(j.child) && !world.has(j.parent)) {
-        world.add(j.parent);
-        grew = true;
-      }
+export function jointVisibility(sim: Simulator, camera: CameraRenderer, configs: readonly Float64Array[], stepRad = 0.1): number[] {
+  const dof = sim.jointNames.length;
+  const pos = new Float64Array(3);
+  const mat = new Float64Array(9);
+  const render = (q: ArrayLike<number>): Uint8Array => {
+    sim.reset(q);
+    sim.cameraPose(pos, mat);
+    return camera.render(sim.geomPoses(), pos, mat, 0).data;
+  };
+  const change = new Array<number>(dof).fill(0);
+  for (const q of configs) {
+    const base = render(q);
+    for (let j = 0; j < dof; j++) {
+      const moved = Float64Array.from(q);
+      moved[j]! += stepRad;
+      const img = render(moved);
+      let d = 0;
+      for (let i = 0; i < img.length; i++) d += Math.abs(img[i]! - base[i]!);
+      change[j]! += d;
     }
   }
-  return { ...robot, links: robot.links.map((l) => (world.has(l.name) && l.name !== baseLink ? { ...l, collisions: [] } : l)) };
+  const top = Math.max(...change);
+  return change.map((c) => (top > 0 ? c / top : 0));
 }
 
-/** The table top of the demo scene as a keep-out box (top face at z = 0 in base_link). */
+/**
+ * The robot with the held joints' velocity limits near zero, so planner and safety filter keep them still.
+ */
+export function robotHoldingJoints(robot: RobotModel, held: readonly string[], speedRadS = 1e-4): RobotModel {
+  return { ...robot, joints: robot.joints.map((j) => (held.includes(j.name) ? { ...j, limits: { ...j.limits, velocity: speedRadS } } : j)) };
+}
+
+/**
+ * The robot with soft joint limits at the edges of the model's support (see LearnedModelJson.support),
+ * intersected with any soft limits it has: planner and safety filter then keep the arm where the model
+ * has seen data.
+ */
+export function robotWithinSupport(robot: RobotModel, jointNames: readonly string[], support: { lower: readonly number[]; upper: readonly number[] }): RobotModel {
+  return {
+    ...robot,
+    joints: robot.joints.map((j) => {
+      const k = jointNames.indexOf(j.name);
+      if (k < 0) return j;
+      const lo = Math.max(support.lower[k]!, j.limits.softLower ?? -Infinity);
+      const hi = Math.min(support.upper[k]!, j.limits.softUpper ?? Infinity);
+      return { ...j, limits: { ...j.limits, softLower: lo, softUpper: hi } };
+    }),
+  };
+}
+
+/** The table top of the demo scene as a keep-out box (top face at z = 0 in base_link): the chain treats the table as environment. */
 export const DEMO_TABLE_BOX = [-0.35, -0.6, -0.1, 1.05, 0.6, 0.0];
 
 interface Setup {
@@ -159,10 +200,13 @@ interface Setup {
   robot: RobotModel;
   urdfXml: string;
   chain: KinematicChain;
-  guardChain: KinematicChain;
+  /** the model's support as soft limits (see robotWithinSupport) */
+  supportRobot: RobotModel;
   settings: AgentSettings;
   zones: KeepOutZone[];
   configBoxes: Float64Array;
+  /** where starts and goals are drawn: the play region within the model's support */
+  drawRegion: JointRegion;
 }
 
 function setup(opts: GoalImageRunOptions, loaded: LoadedLearnedWorldModel): Setup {
@@ -171,7 +215,15 @@ function setup(opts: GoalImageRunOptions, loaded: LoadedLearnedWorldModel): Setu
   const urdfXml = readFileSync(urdfPath, 'utf8');
   const robot = parseUrdf(urdfXml, urdfPath);
   const chain = buildChain(robot, { baseLink: cfg.robot.base_link, tipLink: cfg.robot.tip_link });
-  const guardChain = buildChain(robotWithoutWorldCollisions(robot, cfg.robot.base_link), { baseLink: cfg.robot.base_link, tipLink: cfg.robot.tip_link });
+  const region = jointRegion(chain, opts.region ?? DEMO_ARM_REGION);
+  const support = loaded.spec.support ?? { lower: Array.from(region.lower), upper: Array.from(region.upper) };
+  const supportRobot = robotWithinSupport(robot, chain.jointNames, support);
+  // episodes start and end inside the support too, a little away from its edges
+  const inner = 0.05;
+  const drawRegion: JointRegion = {
+    lower: Float64Array.from(region.lower, (v, j) => Math.min(Math.max(v, support.lower[j]! + inner), region.upper[j]!)),
+    upper: Float64Array.from(region.upper, (v, j) => Math.max(Math.min(v, support.upper[j]! - inner), region.lower[j]!)),
+  };
   const problems: string[] = [];
   const names = loaded.spec.jointNames;
   if (names.join(',') !== chain.jointNames.join(',')) problems.push(`the model's joints [${names.join(', ')}] differ from the chain's [${chain.jointNames.join(', ')}]`);
@@ -203,7 +255,7 @@ function setup(opts: GoalImageRunOptions, loaded: LoadedLearnedWorldModel): Setu
   for (let o = 0; o + 6 <= configBoxes.length; o += 6) {
     zones.push({ box: { min: [configBoxes[o]!, configBoxes[o + 1]!, configBoxes[o + 2]!], max: [configBoxes[o + 3]!, configBoxes[o + 4]!, configBoxes[o + 5]!] } });
   }
-  return { cfg, robot, urdfXml, chain, guardChain, settings, zones, configBoxes };
+  return { cfg, robot, urdfXml, chain, supportRobot, settings, zones, configBoxes, drawRegion };
 }
 
 /** Start and goal configurations: both clear, the straight joint-space path between them clear, the distances in range. */
@@ -214,6 +266,8 @@ export function sampleGoalPair(
   chain: KinematicChain,
   goals: GoalDistance,
   margins: ClearanceMargins,
+  /** per joint: 1 = the goal keeps the start value */
+  held: Uint8Array = new Uint8Array(chain.dof),
 ): { start: Float64Array; goal: Float64Array } {
   const dof = chain.dof;
   const start = new Float64Array(dof);
@@ -230,6 +284,7 @@ export function sampleGoalPair(
       const lo = Math.max(region.lower[j]!, start[j]! - goals.maxJointRad);
       const hi = Math.min(region.upper[j]!, start[j]! + goals.maxJointRad);
       goal[j] = rng.uniform(lo, hi);
+      if (held[j]) goal[j] = start[j]!;
     }
     const a = ee(start);
     const b = ee(goal);
@@ -264,7 +319,7 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
   const maxTicks = opts.maxTicks ?? 200;
   const radius = opts.successRadiusM ?? 0.02;
   const settleTicks = opts.settleTicks ?? 5;
-  const region = jointRegion(chain, opts.region ?? DEMO_ARM_REGION);
+  const region = s.drawRegion;
   const margins: ClearanceMargins = { zoneM: 0.08, tableM: 0.06, selfM: 0 };
   const checker = new ClearanceChecker(chain, s.configBoxes, 0);
   const sim = await Simulator.create({ robot: s.robot, urdfXml: s.urdfXml, commandInterface: 'velocity', jointNames: names });
@@ -282,16 +337,28 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
     const img = camera.render(sim.geomPoses(), camPos, camMat, sim.timeS);
     return loaded.encoder.encode(img.data, img.width, img.height);
   };
+  // which joints a goal image can specify: measured on configurations of the region (own seed)
+  const probe = new Rng(opts.seed + 7919);
+  const probes: Float64Array[] = [];
+  for (let i = 0; i < 8; i++) {
+    const q0 = new Float64Array(dof);
+    if (sampleClearConfiguration(probe, region, checker, margins, q0)) probes.push(q0);
+  }
+  const visibility = jointVisibility(sim, camera, probes);
+  const threshold = opts.visibilityThreshold ?? 0.05;
+  const heldNames = opts.heldJoints === undefined || opts.heldJoints === 'auto' ? names.filter((_, j) => visibility[j]! < threshold) : [...opts.heldJoints];
+  const held = Uint8Array.from(names, (n) => (heldNames.includes(n) ? 1 : 0));
+  const agentChain = buildChain(robotHoldingJoints(s.supportRobot, heldNames), { baseLink: s.cfg.robot.base_link, tipLink: s.cfg.robot.tip_link });
   try {
     for (let e = 0; e < opts.episodes; e++) {
-      const { start, goal } = sampleGoalPair(rng, region, checker, chain, goals, margins);
+      const { start, goal } = sampleGoalPair(rng, region, checker, chain, goals, margins, held);
       chain.fk(goal, 1, fk);
       const goalEe = fk.eePos.slice(0, 3);
       sim.reset(goal);
       const zGoal = await encodeView();
       sim.reset(start);
       const z0 = await encodeView();
-      const agent = new Agent({ chain: s.guardChain, settings, latentDim: loaded.latentDim, createModel: () => loaded.model });
+      const agent = new Agent({ chain: agentChain, settings, latentDim: loaded.latentDim, createModel: () => loaded.model });
       // subgoals: interpolated latents from the start latent to the goal latent
       const subs: Float64Array[] = [];
       const dist0 = l1(z0, zGoal);
@@ -347,6 +414,7 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
         index: e,
         start: Array.from(start),
         goal: Array.from(goal),
+        final: Array.from(q),
         startEeErrM: startErr,
         finalEeErrM: err,
         minEeErrM: minErr,
@@ -396,6 +464,8 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
       successRadiusM: radius,
       settleTicks,
       maxTicks,
+      jointVisibility: visibility,
+      heldJoints: heldNames,
     },
   };
 }

@@ -93,6 +93,7 @@ export class JepaNetworks {
   private readonly keep: tf.Tensor1D;
   private readonly outScale: tf.Tensor1D;
   private readonly outOffset: tf.Tensor1D;
+  private readonly restMask: tf.Tensor1D | null;
   private readonly aMean: tf.Tensor1D;
   private readonly aInvStd: tf.Tensor1D;
   /** per joint-state dimension: 1 / typical per-step change (q) or spread (qd) */
@@ -121,6 +122,7 @@ export class JepaNetworks {
     this.keep = tf.tensor1d(norm.keep);
     this.outScale = tf.tensor1d(norm.outputScale);
     this.outOffset = tf.tensor1d(norm.outputOffset);
+    this.restMask = norm.restMask ? tf.tensor1d(norm.restMask) : null;
     this.aMean = tf.tensor1d(norm.inputMean.slice(D, D + dof));
     this.aInvStd = tf.tensor1d(norm.actionStd.map((s) => 1 / s));
     this.jointWeight = tf.tensor1d(norm.outputScale.slice(this.latentDim).map((s) => 1 / s));
@@ -137,8 +139,16 @@ export class JepaNetworks {
 
   /** s [n, D], a [n, A] → s' [n, D] (raw units), exactly as the exported predictor step. */
   predict(s: tf.Tensor2D, a: tf.Tensor2D): tf.Tensor2D {
-    const x = tf.mul(tf.sub(tf.concat([s, a], 1), this.inMean), this.inInvStd) as tf.Tensor2D;
-    const o = tfMlpForward(this.predictor, x);
+    const sa = tf.concat([s, a], 1);
+    const x = tf.mul(tf.sub(sa, this.inMean), this.inInvStd) as tf.Tensor2D;
+    let o: tf.Tensor2D;
+    if (this.restMask) {
+      // one pass over [x; x_rest], then the difference
+      const n = s.shape[0];
+      const xr = tf.mul(tf.sub(tf.mul(sa, this.restMask), this.inMean), this.inInvStd) as tf.Tensor2D;
+      const y = tfMlpForward(this.predictor, tf.concat([x, xr], 0) as tf.Tensor2D);
+      o = tf.sub(tf.slice(y, [0, 0], [n, this.stateDim]), tf.slice(y, [n, 0], [n, this.stateDim])) as tf.Tensor2D;
+    } else o = tfMlpForward(this.predictor, x);
     return tf.add(tf.add(tf.mul(s, this.keep), tf.mul(o, this.outScale)), this.outOffset) as tf.Tensor2D;
   }
 
@@ -214,6 +224,6 @@ export class JepaNetworks {
   }
 
   dispose(): void {
-    tf.dispose([...this.variables(), this.imageMean, this.imageScale, this.inMean, this.inInvStd, this.keep, this.outScale, this.outOffset, this.aMean, this.aInvStd, this.jointWeight]);
+    tf.dispose([...this.variables(), this.imageMean, this.imageScale, this.inMean, this.inInvStd, this.keep, this.outScale, this.outOffset, ...(this.restMask ? [this.restMask] : []), this.aMean, this.aInvStd, this.jointWeight]);
   }
 }

@@ -39,6 +39,7 @@ export interface ModelContents {
   predictor: Omit<PredictorSpec, 'weights' | 'onnx'>;
   encoderWeights: MlpWeights;
   predictorWeights: MlpWeights;
+  support?: { lower: number[]; upper: number[] };
   data: Record<string, unknown>;
   training: Record<string, unknown>;
   metrics: Record<string, unknown>;
@@ -57,6 +58,7 @@ export function modelJson(c: ModelContents): LearnedModelJson {
     actionKind: 'velocity',
     encoder,
     predictor,
+    ...(c.support ? { support: c.support } : {}),
     weightsManifest: [
       { paths: [MODEL_FILES.encoderWeights], weights: mlpWeightEntries('encoder', encoder.mlp) },
       { paths: [MODEL_FILES.predictorWeights], weights: mlpWeightEntries('predictor', predictor.mlp) },

@@ -17,14 +17,33 @@ export interface Normalization {
   keep: number[];
   outputScale: number[];
   outputOffset: number[];
+  /** 1 for z and q, 0 for qd and a: the predictor's output at rest is subtracted (see PredictorSpec) */
+  restMask: number[] | null;
 }
 
 /** Output scale of latent deltas: the predictor's last layer then works in O(1) numbers for typical steps. */
 export const LATENT_DELTA_SCALE = 0.1;
 const MIN_STD = 1e-3;
 
+/** Per joint, the `lo` and `hi` quantiles of the positions in the given segments, rad. */
+export function jointSupport(ds: Dataset, segmentIds: readonly number[], lo = 0.005, hi = 0.995): { lower: number[]; upper: number[] } {
+  const lower: number[] = [];
+  const upper: number[] = [];
+  for (let j = 0; j < ds.dof; j++) {
+    const v: number[] = [];
+    for (const s of segmentIds) {
+      const seg = ds.segments[s]!;
+      for (let n = seg.start; n < seg.start + seg.length; n++) v.push(ds.q[n * ds.dof + j]!);
+    }
+    v.sort((a, b) => a - b);
+    lower.push(v[Math.floor(lo * (v.length - 1))] ?? 0);
+    upper.push(v[Math.ceil(hi * (v.length - 1))] ?? 0);
+  }
+  return { lower, upper };
+}
+
 /** Statistics over the frames of the given segments. */
-export function measureNormalization(ds: Dataset, segmentIds: readonly number[], latentDim: number, jointPositionInput = false): Normalization {
+export function measureNormalization(ds: Dataset, segmentIds: readonly number[], latentDim: number, jointPositionInput = false, restAnchored = true): Normalization {
   const dof = ds.dof;
   const hw = ds.width * ds.height;
   // mean image (NCHW), then each channel's spread about it
@@ -97,6 +116,8 @@ export function measureNormalization(ds: Dataset, segmentIds: readonly number[],
     actionStd: stds(sums.a, sums.a2),
     keep: [...ones(latentDim), ...ones(dof), ...zeros(dof)],
     outputScale: [...new Array<number>(latentDim).fill(LATENT_DELTA_SCALE), ...dqStd, ...qdStd],
-    outputOffset: [...zeros(latentDim), ...zeros(dof), ...qdMean],
+    // anchored at rest, qd' = 0 there: no offset
+    outputOffset: [...zeros(latentDim), ...zeros(dof), ...(restAnchored ? zeros(dof) : qdMean)],
+    restMask: restAnchored ? [...ones(latentDim + dof), ...zeros(2 * dof)] : null,
   };
 }

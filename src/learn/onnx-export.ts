@@ -101,7 +101,23 @@ export function buildPredictorOnnx(spec: PredictorSpec, weights: MlpWeights): Ui
   const D = spec.stateDim;
   const A = spec.actionDim;
   const f32 = (name: string, v: readonly number[]): OnnxTensorInit => ({ name, dims: [v.length], data: Float32Array.from(v) });
-  const mlp = mlpGraph('pred', spec.mlp, weights, 'x_norm');
+  const rest = spec.restMask !== undefined;
+  const mlp = mlpGraph('pred', spec.mlp, weights, rest ? 'x_both' : 'x_norm');
+  // anchored at rest: one pass over [x; x_rest] stacked on the batch axis, then the difference
+  const restNodes: OnnxNode[] = rest
+    ? [
+        { op: 'Mul', inputs: ['sa', 'rest_mask'], outputs: ['sa_rest'] },
+        { op: 'Sub', inputs: ['sa_rest', 'in_mean'], outputs: ['sa_rest_c'] },
+        { op: 'Mul', inputs: ['sa_rest_c', 'in_inv_std'], outputs: ['x_rest'] },
+        { op: 'Concat', inputs: ['x_norm', 'x_rest'], outputs: ['x_both'], attributes: { axis: { i: 0 } } },
+      ]
+    : [];
+  const outNodes: OnnxNode[] = rest
+    ? [
+        { op: 'Split', inputs: [mlp.output], outputs: ['y_move', 'y_rest'], attributes: { axis: { i: 0 } } },
+        { op: 'Sub', inputs: ['y_move', 'y_rest'], outputs: ['y'] },
+      ]
+    : [{ op: 'Identity', inputs: [mlp.output], outputs: ['y'] }];
   return buildOnnxModel({
     inputs: [
       { name: 'state', shape: ['batch', D] },
@@ -114,14 +130,17 @@ export function buildPredictorOnnx(spec: PredictorSpec, weights: MlpWeights): Ui
       f32('keep', spec.keep),
       f32('out_scale', spec.outputScale),
       f32('out_offset', spec.outputOffset),
+      ...(rest ? [f32('rest_mask', spec.restMask!)] : []),
       ...mlp.inits,
     ],
     nodes: [
       { op: 'Concat', inputs: ['state', 'action'], outputs: ['sa'], attributes: { axis: { i: 1 } } },
       { op: 'Sub', inputs: ['sa', 'in_mean'], outputs: ['sa_c'] },
       { op: 'Mul', inputs: ['sa_c', 'in_inv_std'], outputs: ['x_norm'] },
+      ...restNodes,
       ...mlp.nodes,
-      { op: 'Mul', inputs: [mlp.output, 'out_scale'], outputs: ['delta'] },
+      ...outNodes,
+      { op: 'Mul', inputs: ['y', 'out_scale'], outputs: ['delta'] },
       { op: 'Mul', inputs: ['state', 'keep'], outputs: ['kept'] },
       { op: 'Add', inputs: ['kept', 'delta'], outputs: ['sum'] },
       { op: 'Add', inputs: ['sum', 'out_offset'], outputs: ['next_state'] },

@@ -38,6 +38,8 @@ export const trainConfigSchema = z.strictObject({
      * q' = q + Δq, and the latent has to carry the arm's configuration for z' to be predictable
      */
     jointPositionInput: z.boolean().default(false),
+    /** subtract the network's output at rest (qd = 0, a = 0): a zero command at rest then predicts no change, exactly */
+    restAnchored: z.boolean().default(true),
   }),
   /** inverse-dynamics head (training only): predicts a_t from (z_t, z_{t+1}), so z must see every joint move */
   inverseDynamics: group({ hidden: sizes.default([128]), activation: activation.default('silu') }),

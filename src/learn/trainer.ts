@@ -18,7 +18,7 @@ import { loadDataset, splitSegments, windowStarts, type Dataset } from './datase
 import { checkExport } from './export-check.ts';
 import { createBatch, fillBatch, JepaNetworks, LOSS_TERMS, type JepaBatch, type JepaSpecs, type JepaWeights, type LossTerm } from './jepa.ts';
 import { writeAtomic, writeModelDir } from './model-files.ts';
-import { measureNormalization } from './normalization.ts';
+import { jointSupport, measureNormalization } from './normalization.ts';
 import { ProgressBar, type ProgressStream } from './progress.ts';
 import { initMlpWeights, mlpSpec, readTfMlp, assignTfMlp, type TfMlp } from './tf-mlp.ts';
 import type { TrainConfig } from './train-config.ts';
@@ -206,7 +206,7 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
   const valStarts = epochOrder(windowStarts(ds, split.val, K + 1), cfg.seed, -1);
   if (trainStarts.length === 0) throw new Error(`train: no training window of ${K + 1} consecutive frames (segments too short for rolloutSteps ${K})`);
   log(`data: ${ds.frames} frames in ${ds.segments.length} segments, dt ${ds.dtS.toFixed(4)} s, hash ${ds.hash.slice(0, 16)}; ${trainStarts.length} training and ${valStarts.length} validation windows`);
-  const norm = measureNormalization(ds, split.train, cfg.latentDim, cfg.predictor.jointPositionInput);
+  const norm = measureNormalization(ds, split.train, cfg.latentDim, cfg.predictor.jointPositionInput, cfg.predictor.restAnchored);
   const imageDim = 3 * ds.width * ds.height;
   const p = cfg.encoder.patch.size;
   if (p > 0 && (ds.width % p !== 0 || ds.height % p !== 0)) throw new Error(`train: encoder.patch.size ${p} does not divide the image size ${ds.width}×${ds.height}`);
@@ -320,6 +320,7 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
     keep: norm.keep,
     outputScale: norm.outputScale,
     outputOffset: norm.outputOffset,
+    ...(norm.restMask ? { restMask: norm.restMask } : {}),
   };
   const encoder = { mlp: specs.encoder, image: { width: ds.width, height: ds.height, channels: 3 as const, layout: 'nchw' as const, meanImage: norm.image.meanImage, std: norm.image.std, patchSize: cfg.encoder.patch.size } };
   const exportCheck = await checkExport(nets, { encoder, predictor, encoderWeights, predictorWeights, latentDim: cfg.latentDim }, ds, valStarts.length > 0 ? valStarts : trainStarts);
@@ -333,6 +334,7 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
     predictor,
     encoderWeights,
     predictorWeights,
+    support: jointSupport(ds, split.train),
     data: {
       hash: ds.hash,
       files: ds.files,

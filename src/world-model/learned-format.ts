@@ -74,6 +74,9 @@ export interface EncoderSpec {
  * inputScale is 1/std, or 0 for an input the network does not see (joint positions, by default: they
  * enter only through the residual, so the latent must carry the configuration).
  * keep is 1 for residual outputs (z, q) and 0 for absolute ones (qd).
+ * With restMask (1 for z and q, 0 for qd and a), the network's output at rest is subtracted:
+ *   o = MLP(x) − MLP(x_rest),  x_rest = ([s | a] ⊙ restMask − inputMean) ⊙ inputScale,
+ * so an arm at rest given a zero command stays exactly where it is (z' = z, q' = q, qd' = 0).
  */
 export interface PredictorSpec {
   mlp: MlpSpec;
@@ -86,6 +89,7 @@ export interface PredictorSpec {
   keep: number[];
   outputScale: number[];
   outputOffset: number[];
+  restMask?: number[];
   weights: string;
   onnx: string;
 }
@@ -113,6 +117,11 @@ export interface LearnedModelJson {
   actionKind: 'velocity';
   encoder: EncoderSpec;
   predictor: PredictorSpec;
+  /**
+   * joint positions the training data cover (0.5 and 99.5 percentiles per joint, rad): outside them the
+   * model has seen nothing, so agents keep the arm inside (as soft joint limits)
+   */
+  support?: { lower: number[]; upper: number[] };
   weightsManifest: WeightsGroup[];
   /** dataset provenance: sha256 of the aligned data, files, sizes */
   data: Record<string, unknown>;
@@ -217,6 +226,7 @@ export function checkLearnedModelJson(v: unknown): string[] {
     if (Array.isArray(m.jointNames) && p.dof !== m.jointNames.length) problems.push('predictor.dof: differs from the number of jointNames');
     if (p.inputMean?.length !== D + A || p.inputScale?.length !== D + A) problems.push(`predictor.inputMean/inputScale: need ${D + A} values`);
     if (p.keep?.length !== D || p.outputScale?.length !== D || p.outputOffset?.length !== D) problems.push(`predictor.keep/outputScale/outputOffset: need ${D} values`);
+    if (p.restMask !== undefined && p.restMask.length !== D + A) problems.push(`predictor.restMask: needs ${D + A} values`);
     const l = p.mlp?.layers;
     if (l && l.length > 0) {
       if (l[0]!.inDim !== D + A) problems.push(`predictor.mlp.layers[0].inDim: ${l[0]!.inDim} != stateDim + actionDim ${D + A}`);

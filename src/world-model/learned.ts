@@ -61,7 +61,10 @@ export class LearnedModelError extends Error {
   }
 }
 
-/** Predictor forward on Float64 rows through the plain MLP, with the model's normalization. */
+/**
+ * Predictor forward on Float64 rows through the plain MLP, with the model's normalization. Anchored at
+ * rest, the network runs once on 2n rows: [x; x_rest].
+ */
 export class PredictorF64 {
   readonly mlp: MlpF64;
   readonly spec: PredictorSpec;
@@ -70,8 +73,11 @@ export class PredictorF64 {
   private readonly keep: Float64Array;
   private readonly outScale: Float64Array;
   private readonly outOffset: Float64Array;
+  /** 1 for inputs kept at rest, 0 for those zeroed; null when not anchored */
+  private readonly rest: Float64Array | null;
   private x = new Float64Array(0);
-  private o = new Float64Array(0);
+  private y = new Float64Array(0);
+  private gy = new Float64Array(0);
   private gx = new Float64Array(0);
   private out = new Float64Array(0);
 
@@ -83,14 +89,22 @@ export class PredictorF64 {
     this.keep = Float64Array.from(spec.keep);
     this.outScale = Float64Array.from(spec.outputScale);
     this.outOffset = Float64Array.from(spec.outputOffset);
+    this.rest = spec.restMask ? Float64Array.from(spec.restMask) : null;
+  }
+
+  /** network rows per state row */
+  private get fold(): number {
+    return this.rest ? 2 : 1;
   }
 
   private ensure(n: number): void {
     const { stateDim: D, actionDim: A } = this.spec;
-    if (this.x.length >= n * (D + A)) return;
-    this.x = new Float64Array(n * (D + A));
-    this.o = new Float64Array(n * D);
-    this.gx = new Float64Array(n * (D + A));
+    const rows = n * this.fold;
+    if (this.x.length >= rows * (D + A)) return;
+    this.x = new Float64Array(rows * (D + A));
+    this.y = new Float64Array(rows * D);
+    this.gy = new Float64Array(rows * D);
+    this.gx = new Float64Array(rows * (D + A));
     this.out = new Float64Array(n * D);
   }
 
@@ -99,14 +113,26 @@ export class PredictorF64 {
     this.ensure(n);
     const { stateDim: D, actionDim: A } = this.spec;
     const I = D + A;
-    const { x, o, mean, scale, keep, outScale, outOffset } = this;
+    const { x, y, mean, scale, keep, outScale, outOffset, rest } = this;
     for (let i = 0; i < n; i++) {
       for (let d = 0; d < D; d++) x[i * I + d] = (s[i * D + d]! - mean[d]!) * scale[d]!;
       for (let j = 0; j < A; j++) x[i * I + D + j] = (a[i * A + j]! - mean[D + j]!) * scale[D + j]!;
     }
-    this.mlp.forward(x, n, o);
+    if (rest) {
+      const o = n * I;
+      for (let i = 0; i < n; i++) {
+        for (let d = 0; d < D; d++) x[o + i * I + d] = (rest[d]! * s[i * D + d]! - mean[d]!) * scale[d]!;
+        for (let j = 0; j < A; j++) x[o + i * I + D + j] = (rest[D + j]! * a[i * A + j]! - mean[D + j]!) * scale[D + j]!;
+      }
+    }
+    this.mlp.forward(x, n * this.fold, y);
+    const r = rest ? n * D : -1;
     for (let i = 0; i < n; i++) {
-      for (let d = 0; d < D; d++) out[i * D + d] = keep[d]! * s[i * D + d]! + outScale[d]! * o[i * D + d]! + outOffset[d]!;
+      for (let d = 0; d < D; d++) {
+        const k = i * D + d;
+        const o = rest ? y[k]! - y[r + k]! : y[k]!;
+        out[k] = keep[d]! * s[k]! + outScale[d]! * o + outOffset[d]!;
+      }
     }
   }
 
@@ -119,12 +145,26 @@ export class PredictorF64 {
     this.step(s, a, n, this.out);
     const { stateDim: D, actionDim: A } = this.spec;
     const I = D + A;
-    const { o, gx, scale, keep, outScale } = this;
-    for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) o[i * D + d] = outScale[d]! * gNext[i * D + d]!;
-    this.mlp.backward(o, n, gx);
+    const { gy, gx, scale, keep, outScale, rest } = this;
     for (let i = 0; i < n; i++) {
-      for (let d = 0; d < D; d++) gS[i * D + d]! += keep[d]! * gNext[i * D + d]! + gx[i * I + d]! * scale[d]!;
-      for (let j = 0; j < A; j++) gA[i * A + j] = gx[i * I + D + j]! * scale[D + j]!;
+      for (let d = 0; d < D; d++) {
+        const g = outScale[d]! * gNext[i * D + d]!;
+        gy[i * D + d] = g;
+        // the rest rows enter with a minus sign
+        if (rest) gy[n * D + i * D + d] = -g;
+      }
+    }
+    this.mlp.backward(gy, n * this.fold, gx);
+    const r = n * I;
+    for (let i = 0; i < n; i++) {
+      for (let d = 0; d < D; d++) {
+        const viaRest = rest ? rest[d]! * gx[r + i * I + d]! : 0;
+        gS[i * D + d]! += keep[d]! * gNext[i * D + d]! + (gx[i * I + d]! + viaRest) * scale[d]!;
+      }
+      for (let j = 0; j < A; j++) {
+        const viaRest = rest ? rest[D + j]! * gx[r + i * I + D + j]! : 0;
+        gA[i * A + j] = (gx[i * I + D + j]! + viaRest) * scale[D + j]!;
+      }
     }
   }
 }

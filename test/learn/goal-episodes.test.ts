@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_TABLE_BOX, NEAR_GOALS, robotWithoutWorldCollisions, runGoalImageEpisodes, sampleGoalPair } from '../../src/learn/goal-episodes.ts';
+import { DEMO_TABLE_BOX, NEAR_GOALS, robotWithinSupport, runGoalImageEpisodes, sampleGoalPair } from '../../src/learn/goal-episodes.ts';
 import { writeModelDir } from '../../src/learn/model-files.ts';
 import { ClearanceChecker, DEMO_ARM_REGION, jointRegion } from '../../src/learn/workspace.ts';
 import { buildChain } from '../../src/robot/kinematics.ts';
@@ -20,13 +20,16 @@ after(async () => {
 });
 
 describe('goal-image episodes', () => {
-  test('world links lose their collision shapes, the arm keeps its own', () => {
+  test('the agent robot keeps the arm inside the support of the model with soft limits', () => {
     const { robot, chain } = demoArm();
-    const guard = buildChain(robotWithoutWorldCollisions(robot, 'base_link'), { baseLink: 'base_link', tipLink: 'tool0' });
-    const worldLinks = (c: typeof chain): string[] => [...new Set(c.spheres.filter((s) => s.body === 0).map((s) => s.link))].sort();
-    assert.deepEqual(worldLinks(chain), ['base_link', 'camera_link', 'camera_post', 'obstacle', 'table']);
-    assert.deepEqual(worldLinks(guard), ['base_link']);
-    assert.equal(guard.spheres.filter((s) => s.body > 0).length, chain.spheres.filter((s) => s.body > 0).length);
+    const support = { lower: [-0.5, 0.1, 0.3, -0.4, -1, -1], upper: [0.5, 1.1, 1.8, 1.4, 1, 1] };
+    const inside = robotWithinSupport(robot, chain.jointNames, support);
+    const guard = buildChain(inside, { baseLink: 'base_link', tipLink: 'tool0' });
+    guard.limits.forEach((l, j) => {
+      assert.equal(l.softLower, support.lower[j]);
+      assert.equal(l.softUpper, support.upper[j]);
+      assert.equal(l.lower, chain.limits[j]!.lower);
+    });
     assert.equal(DEMO_TABLE_BOX[5], 0);
   });
 

@@ -39,7 +39,7 @@ export function randomWeights(spec: MlpSpec, seed: number, scale = 1): MlpWeight
 }
 
 /** A complete model.json for a tiny model (no weights files needed for in-memory use). */
-export function tinyModelJson(o: { latentDim: number; dof: number; hidden: number[]; image?: number }): LearnedModelJson {
+export function tinyModelJson(o: { latentDim: number; dof: number; hidden: number[]; image?: number; restAnchored?: boolean }): LearnedModelJson {
   const { latentDim: Dz, dof } = o;
   const D = Dz + 2 * dof;
   const side = o.image ?? 8;
@@ -70,7 +70,8 @@ export function tinyModelJson(o: { latentDim: number; dof: number; hidden: numbe
       inputScale: Array.from({ length: D + dof }, (_, i) => 1 / (0.5 + 0.1 * i)),
       keep: [...ones(Dz + dof), ...zeros(dof)],
       outputScale: Array.from({ length: D }, (_, i) => 0.1 + 0.01 * i),
-      outputOffset: Array.from({ length: D }, (_, i) => (i >= Dz + dof ? 0.02 : 0)),
+      outputOffset: Array.from({ length: D }, (_, i) => (i >= Dz + dof && o.restAnchored === false ? 0.02 : 0)),
+      ...(o.restAnchored === false ? {} : { restMask: [...ones(Dz + dof), ...zeros(2 * dof)] }),
       weights: 'predictor.weights.bin',
       onnx: 'predictor.onnx',
     },

@@ -72,75 +72,85 @@ describe('MlpF64', () => {
   });
 });
 
-describe('learned predictor gradients', () => {
-  const json: LearnedModelJson = tinyModelJson({ latentDim: 4, dof: 2, hidden: [9] });
-  const p: PredictorSpec = json.predictor;
-  const weights = randomWeights(p.mlp, 5, 0.6);
+for (const restAnchored of [true, false]) {
+  describe(`learned predictor gradients (${restAnchored ? 'anchored at rest' : 'plain'})`, () => {
+    const json: LearnedModelJson = tinyModelJson({ latentDim: 4, dof: 2, hidden: [9], restAnchored });
+    const p: PredictorSpec = json.predictor;
+    const weights = randomWeights(p.mlp, 5, 0.6);
 
-  test('one step: stepVjp matches finite differences in state and action', () => {
-    const pred = new PredictorF64(p, weights);
-    const n = 2;
-    const D = p.stateDim;
-    const A = p.actionDim;
-    const s = Float64Array.from({ length: n * D }, (_, i) => 0.3 * Math.sin(i + 0.5));
-    const a = Float64Array.from({ length: n * A }, (_, i) => 0.4 * Math.cos(2 * i));
-    const g = Float64Array.from({ length: n * D }, (_, i) => Math.sin(0.9 * i + 1));
-    const gS = new Float64Array(n * D);
-    const gA = new Float64Array(n * A);
-    pred.stepVjp(s, a, n, g, gS, gA);
-    const L = (ss: Float64Array, aa: Float64Array): number => {
-      const out = new Float64Array(n * D);
-      pred.step(ss, aa, n, out);
-      return out.reduce((acc, v, i) => acc + v * g[i]!, 0);
-    };
-    const h = 1e-6;
-    for (let i = 0; i < s.length; i++) {
-      const sp = s.slice();
-      const sm = s.slice();
-      sp[i]! += h;
-      sm[i]! -= h;
-      const fd = (L(sp, a) - L(sm, a)) / (2 * h);
-      assert.ok(Math.abs(fd - gS[i]!) < 1e-6, `state ${i}: ${gS[i]} vs ${fd}`);
-    }
-    for (let i = 0; i < a.length; i++) {
-      const ap = a.slice();
-      const am = a.slice();
-      ap[i]! += h;
-      am[i]! -= h;
-      const fd = (L(s, ap) - L(s, am)) / (2 * h);
-      assert.ok(Math.abs(fd - gA[i]!) < 1e-6, `action ${i}: ${gA[i]} vs ${fd}`);
-    }
-  });
+    test('one step: stepVjp matches finite differences in state and action', () => {
+      const pred = new PredictorF64(p, weights);
+      const n = 2;
+      const D = p.stateDim;
+      const A = p.actionDim;
+      const s = Float64Array.from({ length: n * D }, (_, i) => 0.3 * Math.sin(i + 0.5));
+      const a = Float64Array.from({ length: n * A }, (_, i) => 0.4 * Math.cos(2 * i));
+      const g = Float64Array.from({ length: n * D }, (_, i) => Math.sin(0.9 * i + 1));
+      const gS = new Float64Array(n * D);
+      const gA = new Float64Array(n * A);
+      pred.stepVjp(s, a, n, g, gS, gA);
+      const L = (ss: Float64Array, aa: Float64Array): number => {
+        const out = new Float64Array(n * D);
+        pred.step(ss, aa, n, out);
+        return out.reduce((acc, v, i) => acc + v * g[i]!, 0);
+      };
+      const h = 1e-6;
+      for (let i = 0; i < s.length; i++) {
+        const sp = s.slice();
+        const sm = s.slice();
+        sp[i]! += h;
+        sm[i]! -= h;
+        const fd = (L(sp, a) - L(sm, a)) / (2 * h);
+        assert.ok(Math.abs(fd - gS[i]!) < 1e-6, `state ${i}: ${gS[i]} vs ${fd}`);
+      }
+      for (let i = 0; i < a.length; i++) {
+        const ap = a.slice();
+        const am = a.slice();
+        ap[i]! += h;
+        am[i]! -= h;
+        const fd = (L(s, ap) - L(s, am)) / (2 * h);
+        assert.ok(Math.abs(fd - gA[i]!) < 1e-6, `action ${i}: ${gA[i]} vs ${fd}`);
+      }
+    });
 
-  test('rollout: rolloutVjp matches finite differences of a cost on all states', async () => {
-    const model = new LearnedWorldModel(json, weights, null);
-    assert.equal(model.kind, 'learned');
-    assert.equal(model.differentiable, true);
-    const T = 4;
-    const B = 3;
-    const D = model.stateDim;
-    const A = model.actionDim;
-    const s0 = Float64Array.from({ length: D }, (_, i) => 0.2 * Math.cos(i));
-    const acts = Float64Array.from({ length: T * B * A }, (_, i) => 0.5 * Math.sin(0.37 * i));
-    const w = Float64Array.from({ length: (T + 1) * B * D }, (_, i) => Math.cos(0.21 * i));
-    const cost = async (aa: Float64Array): Promise<number> => {
-      const st = new Float64Array((T + 1) * B * D);
-      await model.rollout(s0, aa, T, B, st);
-      return st.reduce((acc, v, i) => acc + 0.5 * w[i]! * v * v, 0);
-    };
-    const states = new Float64Array((T + 1) * B * D);
-    await model.rollout(s0, acts, T, B, states);
-    const gStates = Float64Array.from(states, (v, i) => w[i]! * v);
-    const gActions = new Float64Array(T * B * A);
-    model.rolloutVjp(acts, T, B, states, gStates, gActions);
-    const h = 1e-6;
-    for (let i = 0; i < acts.length; i++) {
-      const ap = acts.slice();
-      const am = acts.slice();
-      ap[i]! += h;
-      am[i]! -= h;
-      const fd = ((await cost(ap)) - (await cost(am))) / (2 * h);
-      assert.ok(Math.abs(fd - gActions[i]!) < 1e-5 * Math.max(1, Math.abs(fd)), `action ${i}: ${gActions[i]} vs ${fd}`);
-    }
+    test('rollout: rolloutVjp matches finite differences of a cost on all states', async () => {
+      const model = new LearnedWorldModel(json, weights, null);
+      assert.equal(model.kind, 'learned');
+      assert.equal(model.differentiable, true);
+      const T = 4;
+      const B = 3;
+      const D = model.stateDim;
+      const A = model.actionDim;
+      const s0 = Float64Array.from({ length: D }, (_, i) => 0.2 * Math.cos(i));
+      const acts = Float64Array.from({ length: T * B * A }, (_, i) => 0.5 * Math.sin(0.37 * i));
+      const w = Float64Array.from({ length: (T + 1) * B * D }, (_, i) => Math.cos(0.21 * i));
+      const cost = async (aa: Float64Array): Promise<number> => {
+        const st = new Float64Array((T + 1) * B * D);
+        await model.rollout(s0, aa, T, B, st);
+        return st.reduce((acc, v, i) => acc + 0.5 * w[i]! * v * v, 0);
+      };
+      const states = new Float64Array((T + 1) * B * D);
+      await model.rollout(s0, acts, T, B, states);
+      const gStates = Float64Array.from(states, (v, i) => w[i]! * v);
+      const gActions = new Float64Array(T * B * A);
+      model.rolloutVjp(acts, T, B, states, gStates, gActions);
+      if (restAnchored) {
+        // at rest with zero commands nothing moves: z and q stay, qd is 0
+        const rest = Float64Array.from(s0);
+        for (let j = 0; j < 2; j++) rest[4 + 2 + j] = 0;
+        const still = new Float64Array(3 * D);
+        await model.rollout(rest, new Float64Array(2 * A), 2, 1, still);
+        for (let t = 1; t <= 2; t++) for (let d = 0; d < D; d++) assert.ok(Math.abs(still[t * D + d]! - rest[d]!) < 1e-12, `step ${t} dim ${d}`);
+      }
+      const h = 1e-6;
+      for (let i = 0; i < acts.length; i++) {
+        const ap = acts.slice();
+        const am = acts.slice();
+        ap[i]! += h;
+        am[i]! -= h;
+        const fd = ((await cost(ap)) - (await cost(am))) / (2 * h);
+        assert.ok(Math.abs(fd - gActions[i]!) < 1e-5 * Math.max(1, Math.abs(fd)), `action ${i}: ${gActions[i]} vs ${fd}`);
+      }
+    });
   });
-});
+}
