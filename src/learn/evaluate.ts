@@ -24,6 +24,8 @@ export interface EvaluateOptions {
   planner?: string;
   far?: boolean;
   compareSubgoals?: boolean;
+  /** per episode; far-goal runs get 1.5× as many */
+  maxTicks?: number;
   onEpisode?: (label: string, e: GoalImageEpisode) => void;
 }
 
@@ -73,7 +75,9 @@ export async function evaluateLearnedModel(opts: EvaluateOptions): Promise<Evalu
       agentConfigFile: opts.agentConfigFile,
       planner,
       latentGoal: GOAL_IMAGE_LATENT_COST,
+      maxTicks: opts.maxTicks ?? 200,
     };
+    const farTicks = Math.round(1.5 * (opts.maxTicks ?? 200));
     let closedLoop: GoalImageReport | null = null;
     if (opts.episodes > 0) {
       closedLoop = await runGoalImageEpisodes({
@@ -84,8 +88,8 @@ export async function evaluateLearnedModel(opts: EvaluateOptions): Promise<Evalu
     }
     let hierarchy: EvaluateReport['hierarchy'] = null;
     if (opts.compareSubgoals && opts.episodes > 0) {
-      const flat = await runGoalImageEpisodes({ ...base, goals: FAR_GOALS, maxTicks: 300, onEpisode: (e) => opts.onEpisode?.('far/flat', e) });
-      const sub = await runGoalImageEpisodes({ ...base, goals: FAR_GOALS, maxTicks: 300, subgoals: DEFAULT_SUBGOALS, onEpisode: (e) => opts.onEpisode?.('far/subgoals', e) });
+      const flat = await runGoalImageEpisodes({ ...base, goals: FAR_GOALS, maxTicks: farTicks, onEpisode: (e) => opts.onEpisode?.('far/flat', e) });
+      const sub = await runGoalImageEpisodes({ ...base, goals: FAR_GOALS, maxTicks: farTicks, subgoals: DEFAULT_SUBGOALS, onEpisode: (e) => opts.onEpisode?.('far/subgoals', e) });
       const helps = sub.successRate > flat.successRate || (sub.successRate === flat.successRate && sub.medianFinalEeErrM < flat.medianFinalEeErrM);
       hierarchy = { flat, subgoals: sub, helps };
     }

@@ -7,7 +7,7 @@ describe('training configuration', () => {
   test('defaults fill every key; overrides merge deeply', () => {
     const c = resolveTrainConfig({ encoder: { hidden: [64] } }, { epochs: 3, loss: { variance: 2 } });
     assert.equal(c.latentDim, 32);
-    assert.deepEqual(c.encoder, { hidden: [64], activation: 'silu' });
+    assert.deepEqual(c.encoder, { hidden: [64], activation: 'silu', patch: { size: 0, features: 16 } });
     assert.equal(c.epochs, 3);
     assert.equal(c.loss.variance, 2);
     assert.equal(c.loss.covariance, 0.04);

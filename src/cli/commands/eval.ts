@@ -27,6 +27,7 @@ Options:
   --data FILE...     recordings for the offline metrics (default: the model's own, held-out part)
   --config FILE      agent parameter file (default config/odra_agent.yaml)
   --planner NAME     mppi | cem | gradient | cem+gradient (default: the one tuned for this model, cem)
+  --max-ticks N      control ticks before an episode counts as missed (default 200, i.e. 10 s)
   --subgoals         also run far goals with and without interpolated latent subgoals and compare
   --far              draw far goals for the main run too
   --json             print one JSON object
@@ -40,6 +41,7 @@ const OPTIONS = {
   data: { type: 'string', multiple: true },
   config: { type: 'string' },
   planner: { type: 'string' },
+  'max-ticks': { type: 'string' },
   subgoals: { type: 'boolean' },
   far: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -66,6 +68,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (!Number.isInteger(seed)) problems.push(`--seed: expected an integer, got '${v.seed}'`);
   const planners = ['mppi', 'cem', 'gradient', 'cem+gradient'];
   if (v.planner !== undefined && !planners.includes(v.planner)) problems.push(`--planner: expected one of ${planners.join(', ')}, got '${v.planner}'`);
+  const maxTicks = v['max-ticks'] === undefined ? 200 : Number(v['max-ticks']);
+  if (!Number.isInteger(maxTicks) || maxTicks < 1) problems.push(`--max-ticks: expected an integer ≥ 1, got '${v['max-ticks']}'`);
   if (problems.length > 0) throw new UsageError(problems.join('; '));
 
   const { evaluateLearnedModel } = await import('../../learn/evaluate.ts');
@@ -82,6 +86,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       agentConfigFile: resolve(io.cwd, v.config ?? resolve(packageRoot(), 'config/odra_agent.yaml')),
       ...(v.planner !== undefined ? { planner: v.planner } : {}),
       far: v.far === true,
+      maxTicks,
       compareSubgoals: v.subgoals === true,
       onEpisode: (label, e) =>
         io.stderr.write(
