@@ -88,8 +88,10 @@ export async function evaluateLearnedModel(opts: EvaluateOptions): Promise<Evalu
     }
     let hierarchy: EvaluateReport['hierarchy'] = null;
     if (opts.compareSubgoals && opts.episodes > 0) {
-      const flat = await runGoalImageEpisodes({ ...base, goals: FAR_GOALS, maxTicks: farTicks, onEpisode: (e) => opts.onEpisode?.('far/flat', e) });
-      const sub = await runGoalImageEpisodes({ ...base, goals: FAR_GOALS, maxTicks: farTicks, subgoals: DEFAULT_SUBGOALS, onEpisode: (e) => opts.onEpisode?.('far/subgoals', e) });
+      // far episodes are long: half as many as the main run
+      const farEpisodes = Math.max(1, Math.ceil(opts.episodes / 2));
+      const flat = await runGoalImageEpisodes({ ...base, episodes: farEpisodes, goals: FAR_GOALS, maxTicks: farTicks, onEpisode: (e) => opts.onEpisode?.('far/flat', e) });
+      const sub = await runGoalImageEpisodes({ ...base, episodes: farEpisodes, goals: FAR_GOALS, maxTicks: farTicks, subgoals: DEFAULT_SUBGOALS, onEpisode: (e) => opts.onEpisode?.('far/subgoals', e) });
       const helps = sub.successRate > flat.successRate || (sub.successRate === flat.successRate && sub.medianFinalEeErrM < flat.medianFinalEeErrM);
       hierarchy = { flat, subgoals: sub, helps };
     }

@@ -71,6 +71,10 @@ export interface GoalImageRunOptions {
    */
   heldJoints?: 'auto' | readonly string[];
   visibilityThreshold?: number;
+  /** parameter overrides on top of the agent's parameter file, e.g. { 'planner.samples': 128 } */
+  configOverrides?: Record<string, unknown>;
+  /** control ticks on a task of its own before the episodes, not counted (JIT, ONNX Runtime warm-up); default 0 */
+  warmupTicks?: number;
   /** ticks before an episode is given up; default 200 (10 s at 20 Hz) */
   maxTicks?: number;
   successRadiusM?: number;
@@ -113,6 +117,14 @@ export interface GoalImageReport {
   keepOutViolationTicks: number;
   planMsP50: number;
   planMsP95: number;
+  planMsP99: number;
+  /** ticks that planned */
+  planMsCount: number;
+  /** safety-filter interventions by kind, all episodes */
+  interventions: Record<string, number>;
+  /** control ticks run, all episodes */
+  ticks: number;
+  wallS: number;
   settings: {
     planner: string;
     horizon: number;
@@ -210,7 +222,7 @@ interface Setup {
 }
 
 function setup(opts: GoalImageRunOptions, loaded: LoadedLearnedWorldModel): Setup {
-  const cfg = loadConfig({ files: [opts.agentConfigFile ?? 'config/odra_agent.yaml'] });
+  const cfg = loadConfig({ files: [opts.agentConfigFile ?? 'config/odra_agent.yaml'], ...(opts.configOverrides !== undefined ? { overrides: opts.configOverrides } : {}) });
   const urdfPath = opts.urdfPath ?? (cfg.robot.description_file !== '' ? cfg.robot.description_file : 'config/robots/odra_arm.urdf');
   const urdfXml = readFileSync(urdfPath, 'utf8');
   const robot = parseUrdf(urdfXml, urdfPath);
@@ -332,6 +344,9 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
   const qd = new Float64Array(dof);
   const episodes: GoalImageEpisode[] = [];
   const allPlanMs: number[] = [];
+  const interventions: Record<string, number> = {};
+  let ticksRun = 0;
+  const wall0 = performance.now();
   const encodeView = async (): Promise<Float32Array> => {
     sim.cameraPose(camPos, camMat);
     const img = camera.render(sim.geomPoses(), camPos, camMat, sim.timeS);
@@ -350,8 +365,8 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
   const held = Uint8Array.from(names, (n) => (heldNames.includes(n) ? 1 : 0));
   const agentChain = buildChain(robotHoldingJoints(s.supportRobot, heldNames), { baseLink: s.cfg.robot.base_link, tipLink: s.cfg.robot.tip_link });
   try {
-    for (let e = 0; e < opts.episodes; e++) {
-      const { start, goal } = sampleGoalPair(rng, region, checker, chain, goals, margins, held);
+    const runEpisode = async (e: number, start: Float64Array, goal: Float64Array, maxTicks: number): Promise<GoalImageEpisode & { planMs: number[]; interventions: Record<string, number> }> => {
+      const ivs: Record<string, number> = {};
       chain.fk(goal, 1, fk);
       const goalEe = fk.eePos.slice(0, 3);
       sim.reset(goal);
@@ -400,6 +415,7 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
         }
         const out = await agent.step(now, { jointState: { stampS: now, names, position: q, velocity: qd }, latent: { stampS: now, z } });
         if (out.telemetry.plan) planMs.push(out.telemetry.plan.ms);
+        for (const iv of out.telemetry.interventions) ivs[iv.kind] = (ivs[iv.kind] ?? 0) + 1;
         if (out.command.publish) sim.setCommand(out.command.values);
         sim.step(dt);
         if (sim.limitViolations() > 0) limitTicks++;
@@ -409,7 +425,6 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
           maxPen = Math.max(maxPen, pen);
         }
       }
-      allPlanMs.push(...planMs);
       const ep: GoalImageEpisode = {
         index: e,
         start: Array.from(start),
@@ -431,6 +446,20 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
         subgoals: subs.length - 1,
         plannerErrors: agent.plannerErrorCount,
       };
+      return { ...ep, planMs, interventions: ivs };
+    };
+    // warm-up (JIT, ONNX Runtime): one task drawn from its own seed, nothing of it counted
+    const warmupTicks = opts.warmupTicks ?? 0;
+    if (warmupTicks > 0) {
+      const pair = sampleGoalPair(new Rng(opts.seed + 104_729), region, checker, chain, goals, margins, held);
+      await runEpisode(-1, pair.start, pair.goal, warmupTicks);
+    }
+    for (let e = 0; e < opts.episodes; e++) {
+      const { start, goal } = sampleGoalPair(rng, region, checker, chain, goals, margins, held);
+      const { planMs, interventions: ivs, ...ep } = await runEpisode(e, start, goal, maxTicks);
+      allPlanMs.push(...planMs);
+      for (const [k, n] of Object.entries(ivs)) interventions[k] = (interventions[k] ?? 0) + n;
+      ticksRun += ep.ticks;
       episodes.push(ep);
       opts.onEpisode?.(ep);
     }
@@ -451,6 +480,11 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
     keepOutViolationTicks: episodes.reduce((a, e) => a + e.keepOutViolationTicks, 0),
     planMsP50: percentile(allPlanMs, 0.5),
     planMsP95: percentile(allPlanMs, 0.95),
+    planMsP99: percentile(allPlanMs, 0.99),
+    planMsCount: allPlanMs.length,
+    interventions,
+    ticks: ticksRun,
+    wallS: (performance.now() - wall0) / 1000,
     settings: {
       planner: settings.planner.name,
       horizon: settings.planner.horizon,

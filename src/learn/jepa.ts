@@ -162,14 +162,17 @@ export class JepaNetworks {
   }
 
   /** Every loss term of a batch and their weighted total (to be called under tf.tidy / variableGrads). */
-  losses(batch: JepaBatch): { total: tf.Scalar; terms: Record<LossTerm, tf.Scalar> } {
+  /** `noiseSeed`: training step's seed for the input-noise augmentation (none when omitted). */
+  losses(batch: JepaBatch, noiseSeed?: number): { total: tf.Scalar; terms: Record<LossTerm, tf.Scalar> } {
     const { B, K } = batch;
     const rows = (K + 1) * B;
     const dof = this.dof;
     const Dz = this.latentDim;
     const D = this.stateDim;
     const cfg = this.config.loss;
-    const x = tf.tensor2d(batch.x, [rows, batch.x.length / rows]);
+    let x = tf.tensor2d(batch.x, [rows, batch.x.length / rows]);
+    const sigma = this.config.augment.noiseStd;
+    if (sigma > 0 && noiseSeed !== undefined) x = tf.add(x, tf.randomNormal(x.shape, 0, sigma, 'float32', noiseSeed));
     const Q = tf.tensor2d(batch.q, [rows, dof]);
     const QD = tf.tensor2d(batch.qd, [rows, dof]);
     const Aall = tf.tensor2d(batch.a, [rows, dof]);

@@ -66,6 +66,8 @@ export const trainConfigSchema = z.strictObject({
     /** global gradient-norm clip; 0 = off */
     clipNorm: z.number().min(0).default(5),
   }),
+  /** training-time input augmentation: Gaussian pixel noise of this std (images in [0, 1]); 0 = none */
+  augment: group({ noiseStd: z.number().min(0).max(0.5).default(0) }),
   /** share of recorded segments (episodes) held out for validation */
   valFraction: z.number().min(0).max(0.9).default(0.1),
   /** steps between checkpoints; 0 = at the end of every epoch */

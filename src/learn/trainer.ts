@@ -270,7 +270,7 @@ export async function trainWorldModel(opts: TrainOptions): Promise<TrainResult> 
     fillBatch(ds, order, inEpoch * B, nets.order, batch);
     let kept: tf.Scalar[] = [];
     const { value, grads } = tf.variableGrads(() => {
-      const { total, terms } = nets.losses(batch);
+      const { total, terms } = nets.losses(batch, cfg.seed * 7_777_777 + step);
       kept = LOSS_TERMS.map((k) => tf.keep(terms[k]));
       return total;
     }, vars);

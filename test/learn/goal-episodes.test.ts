@@ -103,3 +103,34 @@ describe('goal-image episodes', () => {
     assert.deepEqual(again.episodes[0]!.goal, r.episodes[0]!.goal);
   });
 });
+
+describe('odra sim --world-model learned:DIR --goal image', () => {
+  test('runs goal-image episodes and prints the sim summary', async () => {
+    const { odra } = await import('../cli/helpers.ts');
+    const json = tinyModelJson({ latentDim: 4, dof: 6, hidden: [16], image: 8 });
+    const model = join(dir, 'cli-model');
+    await writeModelDir(model, {
+      dtS: 0.05,
+      jointNames: JOINTS,
+      latentDim: 4,
+      encoder: { mlp: json.encoder.mlp, image: json.encoder.image },
+      predictor: { ...json.predictor },
+      encoderWeights: randomWeights(json.encoder.mlp, 1),
+      predictorWeights: randomWeights(json.predictor.mlp, 2, 0.3),
+      data: {},
+      training: {},
+      metrics: {},
+    });
+    const r = await odra(['sim', '--world-model', `learned:${model}`, '--episodes', '2', '--seed', '3', '--max-ticks', '4', '--warmup-ticks', '2', '--planner', 'mppi', '-p', 'planner.samples:=16', '-p', 'planner.horizon:=4', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim()) as Record<string, unknown> & { episodes: number; goal: string; planner: string; limitViolations: number; keepOutViolations: number; planMs: { p50: number; p99: number } | null; ticks: number; worldModel: string };
+    assert.equal(out.goal, 'image');
+    assert.equal(out.episodes, 2);
+    assert.equal(out.planner, 'mppi');
+    assert.equal(out.limitViolations, 0);
+    assert.equal(out.keepOutViolations, 0);
+    assert.ok(out.planMs !== null && out.planMs.p50 > 0 && out.planMs.p99 >= out.planMs.p50, `plan times ${JSON.stringify(out.planMs)}`);
+    assert.ok(out.ticks > 0 && out.ticks <= 8, `ticks ${out.ticks} (warm-up not counted)`);
+    assert.ok(out.worldModel.endsWith('cli-model'), out.worldModel);
+  });
+});

@@ -28,7 +28,8 @@ Options:
   --config FILE      agent parameter file (default config/odra_agent.yaml)
   --planner NAME     mppi | cem | gradient | cem+gradient (default: the one tuned for this model, cem)
   --max-ticks N      control ticks before an episode counts as missed (default 200, i.e. 10 s)
-  --subgoals         also run far goals with and without interpolated latent subgoals and compare
+  --subgoals         also run far goals (half as many episodes, 1.5× the ticks) with and without
+                     interpolated latent subgoals, and say whether the subgoals helped
   --far              draw far goals for the main run too
   --json             print one JSON object
   -h, --help         show this help

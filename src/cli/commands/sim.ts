@@ -19,14 +19,19 @@ reached, from the simulator's true state.
 Options:
   --episodes N          episodes to run (default 10; with --scenario: every episode of the file)
   --seed S              seed of the start/goal draws and the planners (default 1)
-  --goal joints|pose    goal kind of drawn episodes (default pose; pose goals are reachable: FK of a joint goal)
+  --goal joints|pose|image
+                        goal kind of drawn episodes (default pose; pose goals are reachable: FK of a
+                        joint goal; image: the goal is only the camera's view of the arm at a goal
+                        configuration, with --world-model learned:DIR)
   --planner NAME        planner (default: the configuration's planner.name)
   --config FILE         parameter file (default: the demo arm's config/odra_agent.yaml)
   --scenario FILE       episodes from a JSON file instead of drawing them (see README)
   --max-ticks N         control ticks before an episode counts as failed (default 200)
   --warmup-ticks N      control ticks run on the first episode's task before the episodes, not
                         counted anywhere, so JIT compilation is not reported as planning time (default 20)
-  --world-model KIND    world model of the agent (default: the configuration's; the simulator runs kinematic)
+  --world-model KIND    world model of the agent: kinematic, or learned:DIR (a directory written by
+                        'odra train'; goals are then images, see docs/learning.md). Default: the
+                        configuration's. The simulator itself is always MuJoCo.
   -p, --param N:=V      set any parameter, e.g. -p planner.samples:=128 (repeatable)
   --realtime            run at wall-clock speed (default: as fast as possible, in lockstep)
   --record FILE.mcap    record images, joint states, commands, goals and cost terms
@@ -54,7 +59,7 @@ const OPTIONS = {
 export interface SimArgs {
   episodes: number | null;
   seed: number;
-  goal: 'joints' | 'pose';
+  goal: 'joints' | 'pose' | 'image';
   planner: string | null;
   config: string | null;
   scenario: string | null;
@@ -86,8 +91,16 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     throw new UsageError(`${(e as Error).message.split('\n')[0]} (see 'odra sim --help')`);
   }
   const v = parsed.values;
-  const goal = v.goal ?? 'pose';
-  if (goal !== 'joints' && goal !== 'pose') throw new UsageError(`--goal: expected 'joints' or 'pose', got '${goal}'`);
+  const learned = v['world-model']?.startsWith('learned:') === true;
+  const goal = v.goal ?? (learned ? 'image' : 'pose');
+  if (goal !== 'joints' && goal !== 'pose' && goal !== 'image') throw new UsageError(`--goal: expected 'joints', 'pose' or 'image', got '${goal}'`);
+  if (goal === 'image' && !learned) throw new UsageError(`--goal image needs a learned world model: --world-model learned:DIR (a directory written by 'odra train')`);
+  if (learned && goal !== 'image') throw new UsageError(`--world-model learned:DIR plans toward goal images only: use --goal image (got --goal ${goal})`);
+  if (learned && v['world-model']!.length <= 'learned:'.length) throw new UsageError(`--world-model learned:DIR: the directory is missing`);
+  if (learned) {
+    const unsupported = (['scenario', 'record', 'realtime'] as const).filter((k) => v[k] !== undefined && v[k] !== false);
+    if (unsupported.length > 0) throw new UsageError(`--goal image: ${unsupported.map((k) => `--${k}`).join(', ')} not supported with goal images`);
+  }
   if (v.record !== undefined && !v.record.endsWith('.mcap')) throw new UsageError(`--record: the file name must end in .mcap, got '${v.record}'`);
   return {
     episodes: v.episodes === undefined ? null : integer('episodes', v.episodes, 1, 0),
@@ -151,8 +164,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (args.planner !== null && !plannerNames().includes(args.planner)) {
     throw new UsageError(`--planner: unknown planner '${args.planner}'; registered: ${plannerNames().join(', ')}`);
   }
+  if (args.goal === 'image') return runGoalImages(args, io);
   if (args.worldModel !== null && args.worldModel !== 'kinematic') {
-    throw new UsageError(`--world-model: odra sim runs the kinematic world model only, got '${args.worldModel}'`);
+    throw new UsageError(`--world-model: expected 'kinematic' or 'learned:DIR', got '${args.worldModel}'`);
   }
   let overrides: Record<string, unknown>;
   let loaded;
@@ -309,4 +323,89 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (recorder !== null) await recorder.close().catch(() => undefined);
     world.dispose();
   }
+}
+
+/**
+ * `--world-model learned:DIR --goal image`: goal-image episodes (src/learn/goal-episodes.ts). The agent
+ * gets the goal only as the camera's view of the arm at the goal configuration, encoded by the model's
+ * encoder; each tick the camera image is encoded and the Agent plans through the learned model under the
+ * latent goal cost plus every guardrail, with the safety filter last. Success and violations come from
+ * the simulator's true state, as for the other goals.
+ */
+async function runGoalImages(args: SimArgs, io: CliIo): Promise<number> {
+  const [{ ConfigError, parseOverrideArgs }, { plannerNames }, { runGoalImageEpisodes }, { LearnedModelError }, { packageRoot }, report] = await Promise.all([
+    import('../../config/index.ts'),
+    import('../../planner/registry.ts'),
+    import('../../learn/goal-episodes.ts'),
+    import('../../world-model/learned.ts'),
+    import('../package-root.ts'),
+    import('../sim-report.ts'),
+  ]);
+  if (args.planner !== null && !plannerNames().includes(args.planner)) {
+    throw new UsageError(`--planner: unknown planner '${args.planner}'; registered: ${plannerNames().join(', ')}`);
+  }
+  const modelDir = resolve(io.cwd, args.worldModel!.slice('learned:'.length));
+  const configFile = resolve(io.cwd, args.config ?? resolve(packageRoot(), 'config/odra_agent.yaml'));
+  let overrides: Record<string, unknown>;
+  try {
+    overrides = parseOverrideArgs(args.params);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  const total = args.episodes ?? 10;
+  let reached = 0;
+  let result;
+  try {
+    result = await runGoalImageEpisodes({
+      modelDir,
+      episodes: total,
+      seed: args.seed,
+      agentConfigFile: configFile,
+      configOverrides: overrides,
+      maxTicks: args.maxTicks,
+      warmupTicks: args.warmupTicks,
+      ...(args.planner !== null ? { planner: { name: args.planner } } : {}),
+      onEpisode: (e) => {
+        if (e.success) reached++;
+        if (!args.json || io.stderr.isTTY === true) {
+          io.stderr.write(
+            `  episode ${e.index + 1}/${total}: ${e.success ? 'reached' : 'missed '} end effector ${(e.startEeErrM * 100).toFixed(1)} → ${(e.finalEeErrM * 100).toFixed(1)} cm in ${e.ticks} ticks, plan p50 ${e.planMsP50.toFixed(1)} ms (${reached} reached)\n`,
+          );
+        }
+      },
+    });
+  } catch (e) {
+    if (e instanceof LearnedModelError || e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  const eps = result.episodes;
+  const times = eps.flatMap((e) => (e.timeToSuccessS === null ? [] : [e.timeToSuccessS]));
+  const finals = eps.map((e) => e.finalEeErrM);
+  const dt = result.settings.controlDtS;
+  const out: import('../sim-report.ts').SimSummary & { worldModel: string; latent: { startDistMedian: number; finalDistMedian: number } } = {
+    episodes: eps.length,
+    successRate: result.successRate,
+    timeToGoalS: times.length > 0 ? { mean: times.reduce((a, b) => a + b, 0) / times.length, p95: report.quantile(times, 0.95) } : null,
+    finalJointErrorRad: null,
+    finalEeErrorM: finals.length > 0 ? { mean: result.meanFinalEeErrM, max: Math.max(...finals) } : null,
+    limitViolations: result.limitViolationTicks,
+    keepOutViolations: result.keepOutViolationTicks,
+    interventions: result.interventions,
+    planMs: result.planMsCount > 0 ? { p50: result.planMsP50, p99: result.planMsP99 } : null,
+    controlHz: 1 / dt,
+    planner: result.settings.planner,
+    goal: 'image',
+    seed: args.seed,
+    warmupTicks: args.warmupTicks,
+    ticks: result.ticks,
+    realtimeFactor: result.wallS > 0 ? (result.ticks * dt) / result.wallS : 0,
+    worldModel: `learned:${modelDir}`,
+    latent: {
+      startDistMedian: report.quantile(eps.map((e) => e.startLatentDist), 0.5),
+      finalDistMedian: report.quantile(eps.map((e) => e.finalLatentDist), 0.5),
+    },
+  };
+  io.stdout.write(args.json ? `${JSON.stringify(out)}\n` : report.formatSummary(out));
+  return 0;
 }
