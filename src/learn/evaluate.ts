@@ -10,8 +10,6 @@ import { latentMetrics, type LatentMetrics } from './latent-metrics.ts';
 import { resolveTrainConfig } from './train-config.ts';
 
 /** Planner settings the goal-image runs use unless told otherwise (measured in docs/learning.md). */
-export const GOAL_IMAGE_PLANNER: NonNullable<GoalImageRunOptions['planner']> = { name: 'cem', horizon: 10, samples: 128, iterations: 3, timeBudgetMs: 0 };
-export const GOAL_IMAGE_LATENT_COST = { weight: 1, norm: 'l1' as const };
 export const DEFAULT_SUBGOALS: SubgoalOptions = { spacing: 8, reachFraction: 0.5 };
 
 export interface EvaluateOptions {
@@ -67,15 +65,16 @@ export async function evaluateLearnedModel(opts: EvaluateOptions): Promise<Evalu
         latentSkipped = e instanceof Error ? e.message : String(e);
       }
     }
-    const planner = { ...GOAL_IMAGE_PLANNER, ...(opts.planner !== undefined ? { name: opts.planner } : {}) };
+    // the agent's parameter file decides planner sizes, budget and cost weights, as for `odra sim --goal image`
     const base: GoalImageRunOptions = {
       model: loaded,
       episodes: opts.episodes,
       seed: opts.seed,
       agentConfigFile: opts.agentConfigFile,
-      planner,
-      latentGoal: GOAL_IMAGE_LATENT_COST,
+      ...(opts.planner !== undefined ? { planner: { name: opts.planner } } : {}),
+      latentGoal: { norm: 'l1' },
       maxTicks: opts.maxTicks ?? 200,
+      warmupTicks: 20,
     };
     const farTicks = Math.round(1.5 * (opts.maxTicks ?? 200));
     let closedLoop: GoalImageReport | null = null;

@@ -26,7 +26,7 @@ Options:
   --seed S           seed of the episodes' start and goal draws (default 3)
   --data FILE...     recordings for the offline metrics (default: the model's own, held-out part)
   --config FILE      agent parameter file (default config/odra_agent.yaml)
-  --planner NAME     mppi | cem | gradient | cem+gradient (default: the one tuned for this model, cem)
+  --planner NAME     mppi | cem | gradient | cem+gradient (default: the parameter file's planner.name)
   --max-ticks N      control ticks before an episode counts as missed (default 200, i.e. 10 s)
   --subgoals         also run far goals (half as many episodes, 1.5× the ticks) with and without
                      interpolated latent subgoals, and say whether the subgoals helped
