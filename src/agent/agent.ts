@@ -213,6 +213,8 @@ export class Agent {
 
     if (!snap.joints.present) status = 'no_joint_state';
     else if (!this.goal || this.safety.estopped) status = this.goal ? 'hold' : 'no_goal';
+    // a latent goal is measured against the camera's latent: without one yet there is nothing to plan from
+    else if (this.goal.latent !== undefined && this.latentDim > 0 && !snap.latent.present) status = 'hold';
     else {
       try {
         plan = await this.plan(snap);

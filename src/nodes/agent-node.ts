@@ -7,6 +7,8 @@
  *   topics.joint_states  sensor_msgs/JointState   mapped by name, order not assumed
  *   ~/goal_joints        sensor_msgs/JointState   by name, or unnamed in the configured joint order
  *   ~/goal_pose          geometry_msgs/PoseStamped frame = base link or empty; zero quaternion = position only
+ *   ~/goal_latent        std_msgs/Float32MultiArray a goal latent (an encoded goal image): latentDim finite
+ *                        values; reliable, transient-local (latched), depth 1; `setGoalLatent` in process
  *   ~/estop              std_msgs/Bool            true latches the e-stop until ~/reset
  *   ~/reset              std_srvs/Trigger         clears memory and warm start, releases the e-stop
  * Outputs, each control tick (control.rate_hz):
@@ -15,6 +17,7 @@
  *     topics.joint_trajectory (trajectory); nothing when the safety filter says it must not be sent
  *   ~/plan (JointTrajectory), ~/plan_markers (MarkerArray), ~/cost_terms (Float64MultiArray, see outputs.ts)
  *   topics.diagnostics (DiagnosticArray) once a second
+ * Each goal replaces the previous one, whatever its kind (joints, pose, latent, or a goal.* parameter).
  * Parameters: every odra parameter, declared with its descriptor. A change is validated first (veto
  * with every reason, nothing applied) and committed at the start of the next tick, which hands the
  * agent one new frozen settings snapshot: no tick ever sees half a change.
@@ -22,8 +25,10 @@
 import { Agent, type AgentCommand, type AgentInputs, type AgentStepResult, type AgentTelemetry } from '../agent/agent.ts';
 import { agentSettingsFromConfig } from '../agent/from-config.ts';
 import type { AgentSettings } from '../agent/settings.ts';
-import type { BoolMsg, DiagnosticArray, Float64MultiArray, JointState, JointTrajectory, MarkerArray, PoseStamped } from '../bus/messages.ts';
+import type { BoolMsg, DiagnosticArray, Float32MultiArray, Float64MultiArray, JointState, JointTrajectory, MarkerArray, PoseStamped } from '../bus/messages.ts';
+import type { Parameter } from '../bus/parameters.ts';
 import type { BusNode, Publisher, Subscription, Timer } from '../bus/port.ts';
+import { QOS_LATCHED } from '../bus/qos.ts';
 import { listParameters } from '../config/catalog.ts';
 import { ConfigError } from '../config/errors.ts';
 import { ParameterStore, type ConfigSnapshot } from '../config/live.ts';
@@ -38,7 +43,7 @@ import type { SafetyLimits } from '../safety/types.ts';
 import type { WorldModel } from '../world-model/world-model.ts';
 import { makeStateLayout } from '../world-model/world-model.ts';
 import { diagnosticsMessage, DiagnosticsWindow } from './diagnostics.ts';
-import { DropCounter, jointIndex, quaternionToMatrix, readJointGoal, readJointState, readPoseGoal } from './inputs.ts';
+import { DropCounter, jointIndex, quaternionToMatrix, readGoalLatent, readGoalLatentMessage, readJointGoal, readJointState, readPoseGoal } from './inputs.ts';
 import { commandMessage, costTermsMessage, EePath, planMarkers, planMessage, trajectoryMessage } from './outputs.ts';
 import { parameterDeclarations, proposingValidator } from './parameters.ts';
 
@@ -51,6 +56,16 @@ export interface AgentNodeOptions {
   createModel?: (settings: AgentSettings, latentDim: number) => WorldModel;
   /** polled at each tick for the newest perception latent (null when there is none new) */
   latentSource?: () => { stampS: number; z: ArrayLike<number> } | null;
+  /**
+   * Goal latents (std_msgs/Float32MultiArray, latched); default `~/goal_latent`. A split deployment
+   * points it at the perception node's `goal_latent`.
+   */
+  goalLatentTopic?: string;
+  /**
+   * Extra reasons to refuse a parameter change, checked before odra's own validation (e.g. a value a
+   * loaded model cannot follow); an empty list accepts.
+   */
+  vetoParameters?: (candidates: readonly Parameter[]) => string[];
   /** seed of the planners' sampling; default 1 */
   seed?: number;
   /** period of the throttled input warnings, s; default 5 */
@@ -137,7 +152,16 @@ export class AgentNode {
       ]);
     }
     this.store = new ParameterStore(cfg);
-    node.onSetParameters(proposingValidator(this.store));
+    const propose = proposingValidator(this.store);
+    const veto = opts.vetoParameters;
+    node.onSetParameters(
+      veto === undefined
+        ? propose
+        : (candidates) => {
+            const reasons = veto(candidates);
+            return reasons.length > 0 ? { successful: false, reason: reasons.join('; ') } : propose(candidates);
+          },
+    );
 
     const settings = agentSettingsFromConfig(cfg, this.seed);
     this.agent = new Agent({
@@ -168,6 +192,8 @@ export class AgentNode {
       node.createSubscription('sensor_msgs/msg/JointState', t.joint_states, (m) => this.onJointState(m), { depth: 10 }),
       node.createSubscription('sensor_msgs/msg/JointState', '~/goal_joints', (m) => this.onGoalJoints(m)),
       node.createSubscription('geometry_msgs/msg/PoseStamped', '~/goal_pose', (m) => this.onGoalPose(m)),
+      // latched: a goal published before this node started (a perception node's goal latent) still arrives
+      node.createSubscription('std_msgs/msg/Float32MultiArray', opts.goalLatentTopic ?? '~/goal_latent', (m) => this.onGoalLatent(m), QOS_LATCHED),
       node.createSubscription('std_msgs/msg/Bool', '~/estop', (m) => this.onEstop(m)),
     );
     node.createService('std_srvs/srv/Trigger', '~/reset', async () => {
@@ -220,6 +246,22 @@ export class AgentNode {
     };
   }
 
+  /**
+   * Sets a goal latent in process (e.g. a perception node's `onGoalLatent` in the same process). It is
+   * checked as `~/goal_latent` messages are: a refused one is counted under `goal_latent` and changes
+   * nothing. Returns whether it became the goal (replacing any previous goal).
+   */
+  setGoalLatent(z: ArrayLike<number>): boolean {
+    if (this.destroyed) return false;
+    const r = readGoalLatent(z, this.agent.latentDim);
+    if (!r.ok) {
+      this.drop('goal_latent', r.reason, r.detail);
+      return false;
+    }
+    this.setGoal({ latent: r.value });
+    return true;
+  }
+
   /** Resolves when no tick is running (a tick's planning may outlive the timer callback that started it). */
   async idle(): Promise<void> {
     while (this.inFlight !== null) await this.inFlight;
@@ -260,6 +302,12 @@ export class AgentNode {
     const r = readPoseGoal(msg, this.config.robot.base_link);
     if (!r.ok) return this.drop('goal_pose', r.reason, r.detail);
     this.setGoal(r.value.rotation === null ? { eePosition: r.value.position } : { eePosition: r.value.position, eeRotation: r.value.rotation });
+  }
+
+  private onGoalLatent(msg: Float32MultiArray): void {
+    const r = readGoalLatentMessage(msg, this.agent.latentDim);
+    if (!r.ok) return this.drop('goal_latent', r.reason, r.detail);
+    this.setGoal({ latent: r.value });
   }
 
   private onEstop(msg: BoolMsg): void {

@@ -3,12 +3,13 @@
  * configured joint order, or refused with a reason. Refused messages never reach the agent; the node
  * counts them per input and reason and warns (throttled).
  */
-import type { JointState, PoseStamped } from '../bus/messages.ts';
+import type { Float32MultiArray, JointState, PoseStamped } from '../bus/messages.ts';
 import type { JointLimits } from '../robot/types.ts';
 
 export type JointStateDropReason = 'empty' | 'wrong_size' | 'non_finite' | 'duplicate_joint' | 'missing_joint';
 export type JointGoalDropReason = JointStateDropReason | 'outside_limits';
 export type PoseGoalDropReason = 'wrong_frame' | 'non_finite' | 'bad_quaternion';
+export type GoalLatentDropReason = 'no_latent' | 'empty' | 'wrong_size' | 'non_finite';
 
 export type ReadResult<T, R extends string> = { ok: true; value: T } | { ok: false; reason: R; detail: string };
 
@@ -153,6 +154,38 @@ export function readPoseGoal(msg: PoseStamped, baseLink: string): ReadResult<Pos
     return fail('bad_quaternion', `orientation norm ${norm.toPrecision(4)} is not 1 (all zeros means position only)`);
   }
   return { ok: true, value: { position, rotation: quaternionToMatrix(o.x / norm, o.y / norm, o.z / norm, o.w / norm) } };
+}
+
+/**
+ * A goal latent (e.g. an encoded goal image): exactly `latentDim` finite values. `latentDim` 0 (an
+ * agent without a camera latent in its state) refuses every goal latent.
+ */
+export function readGoalLatent(values: ArrayLike<number> | null | undefined, latentDim: number): ReadResult<Float64Array, GoalLatentDropReason> {
+  if (latentDim === 0) return fail('no_latent', 'the agent has no latent in its state (no camera encoder or learned world model)');
+  if (values === null || values === undefined || typeof values.length !== 'number' || values.length === 0) return fail('empty', 'no values');
+  if (values.length !== latentDim) return fail('wrong_size', `${values.length} values, the agent's latent has ${latentDim}`);
+  const z = new Float64Array(latentDim);
+  for (let i = 0; i < latentDim; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return fail('non_finite', `value ${i} is ${String(v)}`);
+    z[i] = v;
+  }
+  return { ok: true, value: z };
+}
+
+/**
+ * std_msgs/Float32MultiArray → goal latent. `data` is read as a plain 1-D array (the layout's label,
+ * e.g. a perception node's `latent@<stamp>`, is not needed: a goal has no age); a layout that says
+ * another size than `data` holds is refused.
+ */
+export function readGoalLatentMessage(msg: Float32MultiArray, latentDim: number): ReadResult<Float64Array, GoalLatentDropReason> {
+  if (latentDim === 0) return readGoalLatent(null, 0);
+  const data = msg?.data;
+  const dim = msg?.layout?.dim?.[0];
+  if (data !== undefined && data !== null && dim !== undefined && typeof dim.size === 'number' && dim.size !== data.length) {
+    return fail('wrong_size', `layout says ${dim.size} values, data has ${data.length}`);
+  }
+  return readGoalLatent(data, latentDim);
 }
 
 /** Unit quaternion (x, y, z, w) → row-major 3×3 rotation. */

@@ -13,19 +13,30 @@
  *   --latent-topic <topic>  take stamped latents from a perception node instead of encoding
  *                           camera frames here (split deployment; see docs/ros.md)
  *   --latent-wait-s <s>     how long to wait for the first latent at start (default 30)
+ *   --goal-latent-topic <topic>
+ *                           goal latents from a perception node (split deployment); default: the
+ *                           `goal_latent` beside --latent-topic's `latent`, else ~/goal_latent
  * Everything after `--ros-args` goes to rcl: remaps (`-r __ns:=/arm`), `-p name:=value`,
  * `--params-file`, `--log-level`.
  *
  * Models are loaded once, before the first configure (a lifecycle callback cannot wait): until then
- * configure fails with "still loading"; perception parameters are read-only, so a later configure
- * reuses them.
+ * configure fails with "still loading"; perception and world_model parameters are read-only, so a
+ * later configure reuses them.
+ *
+ * world_model.kind learned (world_model.model_dir, see learned-model.ts): the predictor is the agent's
+ * world model; camera frames are encoded by the model's encoder.onnx, and so are goal images on
+ * ~/goal_image (and ~/goal_image/compressed), which become the goal latent. In a split deployment
+ * odra_perception encodes both and the agent takes its ~/latent and ~/goal_latent.
  */
 
 import type { OdraConfig } from '../config/schema.ts';
+import type { AgentNodeOptions } from '../nodes/agent-node.ts';
+import { PerceptionNode } from '../nodes/perception-node.ts';
 import type { PerceptionPipeline } from '../perception/pipeline.ts';
 import { loadAgentChain, resolveAgentConfig } from './agent-config.ts';
 import { AgentLifecycle, type AgentAssembly, type TransitionResult } from './agent-lifecycle.ts';
 import { CameraLatents, firstLatentDim, RemoteLatents } from './latent-input.ts';
+import { DT_TOLERANCE, learnedEncoderPipeline, learnedModelProblems, learnedModelWarnings, loadLearnedAgentModel, type LearnedAgentModel } from './learned-model.ts';
 import type { LifecycleScope } from './lifecycle-scope.ts';
 import { loadRclnodejs, RosUnavailableError } from './load-rclnodejs.ts';
 import { isMainModule } from './main-module.ts';
@@ -39,6 +50,8 @@ export interface AgentMainOptions {
   autostart: boolean;
   latentTopic: string | null;
   latentWaitS: number;
+  /** goal latents in a split deployment; null = derived from latentTopic */
+  goalLatentTopic: string | null;
   /** arguments for rcl: `--ros-args` sections, the `--params-file` shorthand turned into one */
   rosArgs: string[];
 }
@@ -55,7 +68,7 @@ function flag(text: string, name: string): boolean {
  * `=true|false` (what launch files pass); empty arguments (unset launch substitutions) are ignored.
  */
 export function parseAgentArgs(argv: readonly string[]): AgentMainOptions {
-  const out: AgentMainOptions = { plain: false, autostart: false, latentTopic: null, latentWaitS: 30, rosArgs: [] };
+  const out: AgentMainOptions = { plain: false, autostart: false, latentTopic: null, latentWaitS: 30, goalLatentTopic: null, rosArgs: [] };
   const ros = argv.indexOf('--ros-args');
   const own = ros < 0 ? argv : argv.slice(0, ros);
   // parameter files first: rcl applies rules in order, so -p after --ros-args still wins
@@ -83,15 +96,29 @@ export function parseAgentArgs(argv: readonly string[]): AgentMainOptions {
       const s = Number(text);
       if (!(s > 0)) throw new Error(`--latent-wait-s must be a number > 0, got ${text}`);
       out.latentWaitS = s;
+    } else if (name === '--goal-latent-topic') {
+      const t = inline ?? value(i++, name);
+      out.goalLatentTopic = t === '' ? null : t;
     } else {
       throw new Error(
         `unknown option '${arg}' (options: --plain, --lifecycle=<bool>, --autostart[=<bool>], --params-file <file>, ` +
-          '--latent-topic <topic>, --latent-wait-s <s>; rcl arguments go after --ros-args)',
+          '--latent-topic <topic>, --latent-wait-s <s>, --goal-latent-topic <topic>; rcl arguments go after --ros-args)',
       );
     }
   }
   out.rosArgs.push(...files, ...(ros < 0 ? [] : argv.slice(ros)));
   return out;
+}
+
+/**
+ * Where goal latents come from in a split deployment: `--goal-latent-topic`, else the `goal_latent`
+ * beside a latent topic that ends in `latent` (odra_perception publishes both), else `~/goal_latent`.
+ */
+export function goalLatentTopicFor(opts: Pick<AgentMainOptions, 'latentTopic' | 'goalLatentTopic'>): string {
+  if (opts.goalLatentTopic !== null) return opts.goalLatentTopic;
+  const t = opts.latentTopic;
+  if (t !== null && (t === 'latent' || t.endsWith('/latent'))) return `${t.slice(0, t.length - 'latent'.length)}goal_latent`;
+  return '~/goal_latent';
 }
 
 /** Perception resources, loaded once before the first configure. */
@@ -100,11 +127,35 @@ type Latents =
   | { kind: 'camera'; pipeline: PerceptionPipeline }
   | { kind: 'remote'; topic: string; latentDim: number };
 
-async function prepareLatents(node: RclNode, config: OdraConfig | null, opts: AgentMainOptions): Promise<Latents> {
+/** What is loaded before the first configure: the latents' source and, with world_model.kind learned, the model. */
+interface Prepared {
+  latents: Latents;
+  learned: LearnedAgentModel | null;
+}
+
+async function prepare(node: RclNode, config: OdraConfig | null, opts: AgentMainOptions): Promise<Prepared> {
+  let learned: LearnedAgentModel | null = null;
+  if (config !== null && config.world_model.kind === 'learned') {
+    learned = await loadLearnedAgentModel(config);
+    node.logger.info(`learned world model ${learned.dir}: latent size ${learned.latentDim}, step ${learned.dtS} s, joints [${learned.jointNames.join(', ')}]`);
+  }
+  try {
+    return { latents: await prepareLatents(node, config, opts, learned), learned };
+  } catch (e) {
+    await learned?.model.dispose();
+    throw e;
+  }
+}
+
+async function prepareLatents(node: RclNode, config: OdraConfig | null, opts: AgentMainOptions, learned: LearnedAgentModel | null): Promise<Latents> {
   if (opts.latentTopic !== null) {
     node.logger.info(`waiting for stamped latents on ${node.resolveName(opts.latentTopic)}`);
     const latentDim = await firstLatentDim(node, opts.latentTopic, opts.latentWaitS);
     return { kind: 'remote', topic: opts.latentTopic, latentDim };
+  }
+  if (config !== null && learned !== null) {
+    const pipeline = await learnedEncoderPipeline(config, { path: learned.encoderPath, latentDim: learned.latentDim }, (m) => node.logger.info(m));
+    return { kind: 'camera', pipeline };
   }
   if (config === null || config.perception.encoder === 'none') return { kind: 'none' };
   const { PerceptionPipeline } = await import('../perception/pipeline.ts');
@@ -126,25 +177,66 @@ async function prepareLatents(node: RclNode, config: OdraConfig | null, opts: Ag
   return { kind: 'camera', pipeline };
 }
 
-function assembleWith(lc: () => AgentLifecycle, latents: () => Latents | string) {
+function assembleWith(lc: () => AgentLifecycle, resources: () => Prepared | string, goalLatentTopic: string) {
   return (config: OdraConfig, scope: LifecycleScope): AgentAssembly | string => {
-    const l = latents();
-    if (typeof l === 'string') return l;
-    if (config.world_model.kind !== 'kinematic') {
-      return `world_model.kind '${config.world_model.kind}' is not available in odra's ROS agent yet; use 'kinematic'`;
+    const r = resources();
+    if (typeof r === 'string') return r;
+    const kind = config.world_model.kind;
+    if (kind === 'onnx') {
+      return "world_model.kind 'onnx' (a forward-only ONNX world model) is not available in odra's ROS agent yet; use 'learned' (a directory written by odra train) or 'kinematic'";
     }
+    const learned = kind === 'learned' ? r.learned : null;
+    if (kind === 'learned' && learned === null) return 'world_model.kind learned: no model was loaded at start (world_model.* are read-only: restart the node)';
     const chain = loadAgentChain(config);
-    if (l.kind === 'none') return { chain };
+    const l = r.latents;
+    const maxRateHz = (): number => lc().agent?.config.perception.max_rate_hz ?? config.perception.max_rate_hz;
+    if (learned === null) {
+      if (l.kind === 'none') return { chain };
+      if (l.kind === 'remote') {
+        const remote = new RemoteLatents(scope, l.topic, l.latentDim);
+        return { chain, options: { latentDim: l.latentDim, latentSource: remote.source } };
+      }
+      const camera = new CameraLatents(scope, l.pipeline, {
+        imageTopic: config.topics.image,
+        compressedImageTopic: config.topics.compressed_image,
+        maxRateHz,
+      });
+      return { chain, options: { latentDim: camera.latentDim, latentSource: camera.source } };
+    }
+
+    // the learned world model: check it against this configuration before creating anything
+    const latentDim = l.kind === 'remote' ? l.latentDim : l.kind === 'camera' ? l.pipeline.latentDim : 0;
+    const problems = learnedModelProblems(config, learned, chain.jointNames, latentDim);
+    if (problems.length > 0) return problems.join('; ');
+    for (const w of learnedModelWarnings(config, learned)) scope.logger.warn(w);
+    const model = learned.model;
+    const options: Omit<AgentNodeOptions, 'chain'> = {
+      latentDim,
+      createModel: () => model,
+      // the model's step is fixed by its training data: a planner step of another length cannot be predicted
+      vetoParameters: (candidates) =>
+        candidates
+          .filter((p) => p.name === 'planner.dt_s' && typeof p.value === 'number' && p.value > 0 && Math.abs(p.value - learned.dtS) > DT_TOLERANCE * learned.dtS)
+          .map((p) => `planner.dt_s: the learned world model steps ${learned.dtS} s; only 0 (the control period) or ${learned.dtS} are possible, got ${String(p.value)}`),
+    };
     if (l.kind === 'remote') {
       const remote = new RemoteLatents(scope, l.topic, l.latentDim);
-      return { chain, options: { latentDim: l.latentDim, latentSource: remote.source } };
+      options.latentSource = remote.source;
+      options.goalLatentTopic = goalLatentTopic;
+    } else if (l.kind === 'camera') {
+      // camera frames and goal images through the model's encoder; a goal latent goes to this configure's agent only
+      const perception = new PerceptionNode(scope, l.pipeline, {
+        imageTopic: config.topics.image,
+        compressedImageTopic: config.topics.compressed_image,
+        maxRateHz,
+        onGoalLatent: (z) => {
+          const a = lc().agent;
+          if (a !== null && a.node === scope) a.setGoalLatent(z);
+        },
+      });
+      options.latentSource = perception.takeLatent;
     }
-    const camera = new CameraLatents(scope, l.pipeline, {
-      imageTopic: config.topics.image,
-      compressedImageTopic: config.topics.compressed_image,
-      maxRateHz: () => lc().agent?.config.perception.max_rate_hz ?? config.perception.max_rate_hz,
-    });
-    return { chain, options: { latentDim: camera.latentDim, latentSource: camera.source } };
+    return { chain, options };
   };
 }
 
@@ -184,13 +276,14 @@ export async function runAgent(argv: readonly string[], loadedIn?: LoadedRclnode
     node.logger.error(e instanceof Error ? e.message : String(e));
   }
 
-  const prepared: { latents: Latents | string } = { latents: 'models are still loading; configure again in a moment' };
+  const prepared: { resources: Prepared | string } = { resources: 'models are still loading; configure again in a moment' };
   let lc: AgentLifecycle | null = null;
   const lifecycle = new AgentLifecycle(node, {
     resolveConfig: () => resolveAgentConfig(node, node.parameterOverrides()).config,
     assemble: assembleWith(
       () => lc!,
-      () => prepared.latents,
+      () => prepared.resources,
+      goalLatentTopicFor(opts),
     ),
   });
   lc = lifecycle;
@@ -198,14 +291,15 @@ export async function runAgent(argv: readonly string[], loadedIn?: LoadedRclnode
   if (ln !== undefined) bindLifecycle(loaded, node, ln, lifecycle);
   node.spin();
 
-  const ready = prepareLatents(node, firstConfig, opts).then(
-    (l) => {
-      prepared.latents = l;
+  const ready = prepare(node, firstConfig, opts).then(
+    (r) => {
+      prepared.resources = r;
       return true;
     },
     (e: unknown) => {
-      prepared.latents = `perception could not be prepared: ${e instanceof Error ? e.message : String(e)}`;
-      node.logger.error(prepared.latents);
+      const what = firstConfig?.world_model.kind === 'learned' ? 'the learned world model or perception' : 'perception';
+      prepared.resources = `${what} could not be prepared: ${e instanceof Error ? e.message : String(e)}`;
+      node.logger.error(prepared.resources);
       return false;
     },
   );
@@ -221,7 +315,11 @@ export async function runAgent(argv: readonly string[], loadedIn?: LoadedRclnode
     process.on('SIGTERM', stop);
   });
 
-  if (await ready) {
+  if (!(await ready) && opts.plain) {
+    // a plain node has no later configure to wait for
+    node.logger.error(`cannot start: ${String(prepared.resources)}`);
+    exitCode = 1;
+  } else if (await ready) {
     if (opts.plain) {
       const r = lifecycle.configure();
       const a = r.ok ? lifecycle.activate() : r;
@@ -255,8 +353,11 @@ export async function runAgent(argv: readonly string[], loadedIn?: LoadedRclnode
   await new Promise((r) => setTimeout(r, 200)); // let DDS send the hold
   node.stop();
   node.destroy();
-  const l = prepared.latents;
-  if (typeof l !== 'string' && l.kind === 'camera') await l.pipeline.dispose();
+  const r = prepared.resources;
+  if (typeof r !== 'string') {
+    if (r.latents.kind === 'camera') await r.latents.pipeline.dispose();
+    await r.learned?.model.dispose();
+  }
   if (!rcl.isShutdown()) rcl.shutdown();
   return exitCode;
 }

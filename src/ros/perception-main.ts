@@ -2,7 +2,12 @@
  * `odra_perception`: the optional perception node of a split deployment (camera and GPU on one
  * machine, the agent on another, or just two processes). It encodes camera frames with the
  * configured encoder and publishes stamped latents on `~/latent` (`latent-message.ts` describes
- * the message); the agent subscribes with `--latent-topic /odra_perception/latent`.
+ * the message); the agent subscribes with `--latent-topic /odra_perception/latent`. Goal images on
+ * `~/goal_image` (and `~/goal_image/compressed`) become goal latents on `~/goal_latent` (latched),
+ * which the agent takes beside the latents (`nodes/perception-node.ts` is the node logic).
+ *
+ * With world_model.kind learned, the encoder is the model directory's encoder.onnx, preprocessed as
+ * its metadata says (the perception.encoder/model_path/width/height/mean/std parameters do not apply).
  *
  *   node dist/ros/perception-main.js --params-file config/odra_agent.yaml [--ros-args ...]
  *   odra ros perception --params-file config/odra_agent.yaml
@@ -11,12 +16,11 @@
  * both nodes agree on perception.* and topics.*; `--ros-args -p` overrides for this node apply last.
  */
 
-import { timeFromSeconds } from '../bus/messages.ts';
-import { QOS_SENSOR_DATA } from '../bus/qos.ts';
 import { paramInfo } from '../config/catalog.ts';
 import { loadConfig } from '../config/load.ts';
-import { CameraLatents } from './latent-input.ts';
-import { encodeLatent } from './latent-message.ts';
+import { PerceptionNode } from '../nodes/perception-node.ts';
+import type { PerceptionPipeline } from '../perception/pipeline.ts';
+import { learnedEncoderPath, learnedEncoderPipeline, learnedModelDir } from './learned-model.ts';
 import { loadRclnodejs, RosUnavailableError } from './load-rclnodejs.ts';
 import { isMainModule } from './main-module.ts';
 import { createRclNode } from './rcl-bus.ts';
@@ -57,26 +61,34 @@ export async function runPerception(argv: readonly string[], loadedIn?: LoadedRc
   for (const [k, v] of Object.entries(node.parameterOverrides())) if (paramInfo(k) !== undefined) overrides[k] = v;
   const config = loadConfig({ files: opts.paramsFiles, nodeName: opts.configNode, overrides });
   const p = config.perception;
-  if (p.encoder === 'none') throw new Error('perception.encoder is none: there is nothing for odra_perception to encode');
-  const { PerceptionPipeline } = await import('../perception/pipeline.ts');
-  const providers = p.execution_providers.filter((x): x is 'cuda' | 'cpu' => x === 'cuda' || x === 'cpu');
-  const pipeline = await PerceptionPipeline.create(
-    {
-      encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'] },
-      preprocess: { width: p.width, height: p.height, mean: p.mean, std: p.std, layout: p.layout, channelOrder: p.channel_order },
-      maxPixels: p.max_pixels,
-    },
-    { log: (m) => node.logger.info(m) },
-  );
-  const pub = node.createPublisher('std_msgs/msg/Float32MultiArray', '~/latent', QOS_SENSOR_DATA);
-  const camera = new CameraLatents(node, pipeline, {
+  const log = (m: string): void => node.logger.info(m);
+  let pipeline: PerceptionPipeline;
+  if (config.world_model.kind === 'learned') {
+    pipeline = await learnedEncoderPipeline(config, await learnedEncoderPath(learnedModelDir(config)), log);
+  } else {
+    if (p.encoder === 'none') throw new Error('perception.encoder is none: there is nothing for odra_perception to encode');
+    const { PerceptionPipeline } = await import('../perception/pipeline.ts');
+    const providers = p.execution_providers.filter((x): x is 'cuda' | 'cpu' => x === 'cuda' || x === 'cpu');
+    pipeline = await PerceptionPipeline.create(
+      {
+        encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'] },
+        preprocess: { width: p.width, height: p.height, mean: p.mean, std: p.std, layout: p.layout, channelOrder: p.channel_order },
+        maxPixels: p.max_pixels,
+      },
+      { log },
+    );
+  }
+  const perception = new PerceptionNode(node, pipeline, {
     imageTopic: config.topics.image,
     compressedImageTopic: config.topics.compressed_image,
-    maxRateHz: () => p.max_rate_hz,
-    onLatent: (stampS, latent) => pub.publish(encodeLatent(timeFromSeconds(stampS), latent)),
+    maxRateHz: p.max_rate_hz,
+    publishLatent: true,
   });
   node.spin();
-  node.logger.info(`encoding ${config.topics.image} into ${pub.topic} (latent size ${camera.latentDim})`);
+  node.logger.info(
+    `encoding ${config.topics.image} into ${perception.latentTopic} (latent size ${perception.latentDim}); ` +
+      `goal images on ${node.resolveName('~/goal_image')} into ${node.resolveName('~/goal_latent')}`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -86,8 +98,10 @@ export async function runPerception(argv: readonly string[], loadedIn?: LoadedRc
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  perception.destroy();
   node.stop();
   node.destroy();
+  await perception.idle();
   await pipeline.dispose();
   if (!rcl.isShutdown()) rcl.shutdown();
   return 0;

@@ -5,7 +5,7 @@ import type { LogRecord } from '../../src/bus/logger.ts';
 import type { MessageTypeName, MessageTypes } from '../../src/bus/messages.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { OdraConfig } from '../../src/config/schema.ts';
-import { AgentNode } from '../../src/nodes/agent-node.ts';
+import { AgentNode, type AgentNodeOptions } from '../../src/nodes/agent-node.ts';
 import { arm6 } from '../cost/helpers.ts';
 
 export const JOINTS = ['shoulder_pan_joint', 'shoulder_lift_joint', 'elbow_joint', 'wrist_1_joint', 'wrist_2_joint', 'wrist_3_joint'];
@@ -45,10 +45,11 @@ export interface Harness {
   publish<K extends MessageTypeName>(type: K, topic: string, msg: MessageTypes[K]): void;
 }
 
-export function harness(config: OdraConfig = testConfig()): Harness {
+/** `options` adds to the node's options (latent size and source, world model, ...). */
+export function harness(config: OdraConfig = testConfig(), options: Omit<AgentNodeOptions, 'chain'> = {}): Harness {
   const logs: LogRecord[] = [];
   const bus = new InProcessBus({ logSink: (r) => logs.push(r) });
-  const node = new AgentNode(bus.createNode('odra_agent'), config, { chain: arm6(), warnPeriodS: 1 });
+  const node = new AgentNode(bus.createNode('odra_agent'), config, { chain: arm6(), warnPeriodS: 1, ...options });
   const driver = bus.createNode('driver');
   const received = new Map<string, unknown[]>();
   const pubs = new Map<string, { publish(m: unknown): void }>();
