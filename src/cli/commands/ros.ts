@@ -16,8 +16,14 @@ agent: the odra_agent node (a lifecycle node unless --plain).
   --params-file FILE      shorthand for --ros-args --params-file FILE
   --latent-topic TOPIC    take stamped latents from odra_perception (split deployment)
   --latent-wait-s S       wait this long for the first latent (default 30)
+  --goal-latent-topic T   goal latents of a split deployment (default: goal_latent beside the
+                          latent topic, e.g. /odra_perception/goal_latent)
+  With world_model.kind: learned (world_model.model_dir: a directory written by odra train) the
+  agent encodes camera frames with the model's encoder and takes its goal as an image on
+  ~/goal_image (sensor_msgs/Image or /compressed) or as a latent on ~/goal_latent.
 
-perception: the odra_perception node of a split deployment; publishes ~/latent.
+perception: the odra_perception node of a split deployment; publishes ~/latent, and ~/goal_latent
+  (latched) for each image on ~/goal_image.
   --params-file FILE      the agent's parameter file (perception.*, topics.*)
   --config-node NAME      its section to read (default odra_agent)
 
