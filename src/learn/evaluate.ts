@@ -5,12 +5,13 @@
  */
 import { loadLearnedWorldModel } from '../world-model/learned.ts';
 import { loadDataset, splitSegments } from './dataset.ts';
+import { LatentRoadmap } from './latent-roadmap.ts';
 import { FAR_GOALS, NEAR_GOALS, runGoalImageEpisodes, type GoalImageEpisode, type GoalImageReport, type GoalImageRunOptions, type SubgoalOptions } from './goal-episodes.ts';
 import { latentMetrics, type LatentMetrics } from './latent-metrics.ts';
 import { resolveTrainConfig } from './train-config.ts';
 
 /** Planner settings the goal-image runs use unless told otherwise (measured in docs/learning.md). */
-export const DEFAULT_SUBGOALS: SubgoalOptions = { spacing: 8, reachFraction: 0.5 };
+export const DEFAULT_SUBGOALS: SubgoalOptions = { spacing: 8, reachFraction: 0.5, stallTicks: 20 };
 
 export interface EvaluateOptions {
   modelDir: string;
@@ -34,7 +35,11 @@ export interface EvaluateReport {
   /** why the offline metrics were skipped */
   latentSkipped?: string;
   closedLoop: GoalImageReport | null;
-  hierarchy: { flat: GoalImageReport; subgoals: GoalImageReport; helps: boolean } | null;
+  /**
+   * far goals without subgoals, with interpolated subgoals, and with roadmap subgoals (null without
+   * recordings); `helps`: a higher success rate than without, or the same and a lower median error
+   */
+  hierarchy: { flat: GoalImageReport; subgoals: GoalImageReport; roadmap: GoalImageReport | null; helps: { interpolated: boolean; roadmap: boolean | null } } | null;
 }
 
 export async function evaluateLearnedModel(opts: EvaluateOptions): Promise<EvaluateReport> {
@@ -44,6 +49,7 @@ export async function evaluateLearnedModel(opts: EvaluateOptions): Promise<Evalu
     const training = spec.training as { seed?: number; valFraction?: number; data?: Record<string, unknown> };
     let latent: LatentMetrics | null = null;
     let latentSkipped: string | undefined;
+    let roadmap: LatentRoadmap | null = null;
     const own = opts.dataFiles === null;
     const files = own ? ((spec.data.files as string[] | undefined) ?? []) : [...opts.dataFiles!];
     if (files.length === 0) latentSkipped = 'no recordings: the model lists none and --data was not given';
@@ -61,6 +67,11 @@ export async function evaluateLearnedModel(opts: EvaluateOptions): Promise<Evalu
         // the model's own data: only the segments it did not train on
         const segs = own ? splitSegments(ds, training.valFraction ?? 0.1, training.seed ?? 1).val : ds.segments.map((_, i) => i);
         latent = await latentMetrics(loaded, ds, segs);
+        // the roadmap for far goals: the training segments' frames (what the model has seen)
+        if (opts.compareSubgoals && opts.episodes > 0) {
+          const train = own ? splitSegments(ds, training.valFraction ?? 0.1, training.seed ?? 1).train : ds.segments.map((_, i) => i);
+          roadmap = await LatentRoadmap.fromDataset({ ...ds, segments: train.map((i) => ds.segments[i]!) }, loaded.encoder, loaded.latentDim);
+        }
       } catch (e) {
         latentSkipped = e instanceof Error ? e.message : String(e);
       }
@@ -89,10 +100,13 @@ export async function evaluateLearnedModel(opts: EvaluateOptions): Promise<Evalu
     if (opts.compareSubgoals && opts.episodes > 0) {
       // far episodes are long: half as many as the main run
       const farEpisodes = Math.max(1, Math.ceil(opts.episodes / 2));
-      const flat = await runGoalImageEpisodes({ ...base, episodes: farEpisodes, goals: FAR_GOALS, maxTicks: farTicks, onEpisode: (e) => opts.onEpisode?.('far/flat', e) });
-      const sub = await runGoalImageEpisodes({ ...base, episodes: farEpisodes, goals: FAR_GOALS, maxTicks: farTicks, subgoals: DEFAULT_SUBGOALS, onEpisode: (e) => opts.onEpisode?.('far/subgoals', e) });
-      const helps = sub.successRate > flat.successRate || (sub.successRate === flat.successRate && sub.medianFinalEeErrM < flat.medianFinalEeErrM);
-      hierarchy = { flat, subgoals: sub, helps };
+      const far = (label: string, subgoals: SubgoalOptions | null): Promise<GoalImageReport> =>
+        runGoalImageEpisodes({ ...base, episodes: farEpisodes, goals: FAR_GOALS, maxTicks: farTicks, subgoals, onEpisode: (e) => opts.onEpisode?.(label, e) });
+      const flat = await far('far/flat', null);
+      const sub = await far('far/interpolated', DEFAULT_SUBGOALS);
+      const road = roadmap !== null ? await far('far/roadmap', { ...DEFAULT_SUBGOALS, roadmap }) : null;
+      const better = (r: GoalImageReport): boolean => r.successRate > flat.successRate || (r.successRate === flat.successRate && r.medianFinalEeErrM < flat.medianFinalEeErrM);
+      hierarchy = { flat, subgoals: sub, roadmap: road, helps: { interpolated: better(sub), roadmap: road !== null ? better(road) : null } };
     }
     return {
       model: opts.modelDir,

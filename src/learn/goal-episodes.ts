@@ -6,9 +6,10 @@
  * simulator alone: the end effector within `successRadiusM` of where it is in the goal configuration,
  * for `settleTicks` consecutive ticks.
  *
- * Hierarchy (first step): with `subgoals`, a far goal is approached through latents interpolated
- * between the start latent and the goal latent; the agent moves to the next one when its current
- * latent comes within reach of the present one.
+ * Hierarchy (first step): with `subgoals`, a far goal is approached through intermediate latents:
+ * interpolated linearly between the start latent and the goal latent, or (with a roadmap) the latents
+ * of recorded frames along the shortest path through recorded latents (latent-roadmap.ts). The agent
+ * moves to the next one when its latent comes within reach of the present one, or stops getting closer.
  */
 import { readFileSync } from 'node:fs';
 import { Agent } from '../agent/agent.ts';
@@ -26,6 +27,7 @@ import type { KeepOutZone } from '../sim/keep-out.ts';
 import { Rng } from '../sim/random.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { loadLearnedWorldModel, type LoadedLearnedWorldModel } from '../world-model/learned.ts';
+import type { LatentRoadmap } from './latent-roadmap.ts';
 import { sampleClearConfiguration } from './play-recording.ts';
 import { ClearanceChecker, DEMO_ARM_REGION, jointRegion, type ClearanceMargins, type JointRegion } from './workspace.ts';
 
@@ -55,6 +57,10 @@ export interface SubgoalOptions {
   spacing: number;
   /** move on when the current latent is within this fraction of `spacing` of the subgoal */
   reachFraction: number;
+  /** move on when the distance to the subgoal has not improved by 2 % for this many ticks; 0 = never */
+  stallTicks?: number;
+  /** recorded latents to route through; without it, subgoals are interpolated in a straight line */
+  roadmap?: LatentRoadmap;
 }
 
 export interface GoalImageRunOptions {
@@ -143,7 +149,8 @@ export interface GoalImageReport {
     latentGoalNorm: string;
     controlDtS: number;
     goals: GoalDistance;
-    subgoals: SubgoalOptions | null;
+    /** roadmap: its number of recorded latents (0 = interpolated subgoals) */
+    subgoals: { spacing: number; reachFraction: number; stallTicks: number; roadmap: number } | null;
     successRadiusM: number;
     settleTicks: number;
     maxTicks: number;
@@ -383,15 +390,21 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
       sim.reset(start);
       const z0 = await encodeView();
       const agent = new Agent({ chain: agentChain, settings, latentDim: loaded.latentDim, createModel: () => loaded.model });
-      // subgoals: interpolated latents from the start latent to the goal latent
+      // subgoals: recorded latents along the roadmap, or interpolated from the start latent to the goal latent
       const subs: Float64Array[] = [];
       const dist0 = l1(z0, zGoal);
       if (opts.subgoals && dist0 > opts.subgoals.spacing) {
-        const n = Math.ceil(dist0 / opts.subgoals.spacing);
-        for (let i = 1; i < n; i++) subs.push(Float64Array.from(z0, (v, j) => v + ((zGoal[j]! - v) * i) / n));
+        if (opts.subgoals.roadmap) subs.push(...opts.subgoals.roadmap.subgoals(z0, zGoal, opts.subgoals.spacing));
+        else {
+          const n = Math.ceil(dist0 / opts.subgoals.spacing);
+          for (let i = 1; i < n; i++) subs.push(Float64Array.from(z0, (v, j) => v + ((zGoal[j]! - v) * i) / n));
+        }
       }
       subs.push(Float64Array.from(zGoal));
+      let subBest = Infinity;
+      let subStalled = 0;
       let sub = 0;
+      let agentGoal = 0;
       agent.setGoal({ latent: subs[0]! });
       const planMs: number[] = [];
       let limitTicks = 0;
@@ -418,8 +431,21 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
           break;
         }
         if (tick > 0) z = await encodeView();
-        if (opts.subgoals && sub < subs.length - 1 && l1(z, subs[sub]!) < opts.subgoals.reachFraction * opts.subgoals.spacing) {
-          sub++;
+        if (opts.subgoals && sub < subs.length - 1) {
+          const d = l1(z, subs[sub]!);
+          if (d < 0.98 * subBest) {
+            subBest = d;
+            subStalled = 0;
+          } else subStalled++;
+          const stall = opts.subgoals.stallTicks ?? 0;
+          if (d < opts.subgoals.reachFraction * opts.subgoals.spacing || (stall > 0 && subStalled >= stall)) {
+            sub++;
+            subBest = Infinity;
+            subStalled = 0;
+          }
+        }
+        if (opts.subgoals && sub > 0 && agentGoal !== sub) {
+          agentGoal = sub;
           agent.setGoal({ latent: subs[sub]! });
         }
         const out = await agent.step(now, { jointState: { stampS: now, names, position: q, velocity: qd }, latent: { stampS: now, z } });
@@ -503,7 +529,7 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
       latentGoalNorm: settings.cost.latentGoal.norm ?? 'l1',
       controlDtS: dt,
       goals,
-      subgoals: opts.subgoals ?? null,
+      subgoals: opts.subgoals ? { spacing: opts.subgoals.spacing, reachFraction: opts.subgoals.reachFraction, stallTicks: opts.subgoals.stallTicks ?? 0, roadmap: opts.subgoals.roadmap?.size ?? 0 } : null,
       successRadiusM: radius,
       settleTicks,
       maxTicks,

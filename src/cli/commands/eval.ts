@@ -28,8 +28,9 @@ Options:
   --config FILE      agent parameter file (default config/odra_agent.yaml)
   --planner NAME     mppi | cem | gradient | cem+gradient (default: the parameter file's planner.name)
   --max-ticks N      control ticks before an episode counts as missed (default 200, i.e. 10 s)
-  --subgoals         also run far goals (half as many episodes, 1.5× the ticks) with and without
-                     interpolated latent subgoals, and say whether the subgoals helped
+  --subgoals         also run far goals (half as many episodes, 1.5× the ticks) without subgoals,
+                     with latents interpolated from start to goal, and with recorded latents along
+                     a shortest path through the training frames (roadmap), and say which helped
   --far              draw far goals for the main run too
   --json             print one JSON object
   -h, --help         show this help
@@ -118,8 +119,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (report.closedLoop) lines.push(line(`closed loop (${report.closedLoop.settings.planner}, seed ${seed})`, report.closedLoop));
   if (report.hierarchy) {
     lines.push(line('far goals, flat', report.hierarchy.flat));
-    lines.push(line('far goals, subgoals', report.hierarchy.subgoals));
-    lines.push(`subgoals help: ${report.hierarchy.helps ? 'yes' : 'no'}`);
+    lines.push(line('far goals, interpolated subgoals', report.hierarchy.subgoals));
+    if (report.hierarchy.roadmap) lines.push(line('far goals, roadmap subgoals', report.hierarchy.roadmap));
+    const h = report.hierarchy.helps;
+    lines.push(`interpolated subgoals help: ${h.interpolated ? 'yes' : 'no'}; roadmap subgoals help: ${h.roadmap === null ? 'not run (no recordings)' : h.roadmap ? 'yes' : 'no'}`);
   }
   io.stdout.write(`${lines.join('\n')}\n`);
   return 0;
