@@ -2,8 +2,14 @@
  * The one cost evaluator: Σ_terms weight · Σ_t norm(residual), per sample, with the per-term breakdown,
  * and (when asked) the gradient w.r.t. states and actions. FK is computed once per evaluation for all
  * terms that need it, and its vector-Jacobian product is applied once at the end.
+ *
+ * Value-only evaluations of the built-in terms take the fused path (fused.ts): one pass per sample with
+ * FK per state-step shared by every term, the same costs up to rounding. Gradients, and any term the
+ * fused kernel does not know, run the terms' own `evaluate`.
  */
 import type { FkResult, KinematicChain } from '../robot/chain.ts';
+import { evaluateFused, FusedScratch, fusedProblem } from './fused.ts';
+import { evaluateFusedParallel } from './parallel.ts';
 import type { CostContext, CostProblem, CostTerm } from './types.ts';
 
 export interface CostEvaluation {
@@ -22,13 +28,30 @@ export interface TermCost {
   cost: number;
 }
 
+export interface CostEvaluatorOptions {
+  /** use the fused value-only path when it applies (default true); false runs every term's own evaluate */
+  fused?: boolean;
+  /**
+   * let large fused evaluations use the shared cost worker threads (default true; parallel.ts). Results
+   * are the same either way; the batch must live in SharedArrayBuffers (the planners' buffers do).
+   */
+  parallel?: boolean;
+}
+
 export class CostEvaluator {
   private buffers = new Map<string, EvalBuffers>();
+  private readonly fused: boolean;
+  private readonly parallel: boolean;
+  private scratch: FusedScratch | null = null;
 
   constructor(
     readonly terms: readonly CostTerm[],
     readonly chain: KinematicChain | null,
-  ) {}
+    options: CostEvaluatorOptions = {},
+  ) {
+    this.fused = options.fused ?? true;
+    this.parallel = options.parallel ?? true;
+  }
 
   term(name: string): CostTerm | undefined {
     return this.terms.find((t) => t.name === name);
@@ -48,11 +71,18 @@ export class CostEvaluator {
     grad: { gStates: Float64Array; gActions: Float64Array } | null = null,
   ): CostEvaluation {
     const active = this.terms.filter((t) => t.weight > 0 && t.active(problem, this.chain));
-    const needsFk = this.chain !== null && active.some((t) => t.needsFk);
+    const fused = grad === null && this.fused ? fusedProblem(active, problem, this.chain, actionDim) : null;
+    const needsFk = fused === null && this.chain !== null && active.some((t) => t.needsFk);
     const buf = this.buffersFor(T, B, problem.layout.dof, needsFk);
     const nTerms = active.length;
-    if (buf.perTerm.length < nTerms * B) buf.perTerm = new Float64Array(nTerms * B);
+    if (buf.perTerm.length < nTerms * B) buf.perTerm = sharedF64(nTerms * B);
     const perTerm = buf.perTerm.subarray(0, nTerms * B);
+    if (fused !== null) {
+      this.scratch ??= new FusedScratch();
+      if (this.parallel) evaluateFusedParallel(fused, states, actions, T, B, perTerm, buf.total, this.scratch);
+      else evaluateFused(fused, states, actions, T, B, 0, B, perTerm, buf.total, this.scratch);
+      return { total: buf.total, perTerm, termNames: active.map((t) => t.name), termKinds: active.map((t) => t.kind) };
+    }
     perTerm.fill(0);
     const total = buf.total;
     total.fill(0);
@@ -128,7 +158,7 @@ export class CostEvaluator {
     let buf = this.buffers.get(key);
     if (!buf) {
       if (this.buffers.size > 8) this.buffers.clear(); // sizes change only when horizon/samples are retuned
-      buf = { total: new Float64Array(B), perTerm: new Float64Array(0), q: null, gq: null, fk: null, gEePos: null, gEeRot: null, gSpheres: null };
+      buf = { total: sharedF64(B), perTerm: sharedF64(0), q: null, gq: null, fk: null, gEePos: null, gEeRot: null, gSpheres: null };
       this.buffers.set(key, buf);
     }
     if (needsFk && this.chain && !buf.fk) {
@@ -154,4 +184,9 @@ interface EvalBuffers {
   gEePos: Float64Array | null;
   gEeRot: Float64Array | null;
   gSpheres: Float64Array | null;
+}
+
+/** A Float64Array on a SharedArrayBuffer, so that cost worker threads can write into it. */
+export function sharedF64(n: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT));
 }

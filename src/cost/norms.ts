@@ -120,3 +120,71 @@ export function normScalar(kind: NormKind, r: number, param: number, out?: Float
     }
   }
 }
+
+/** Norm kinds as small integers, for hot loops that pick the norm per residual (no string compares). */
+export const NORM_CODES: Readonly<Record<NormKind, number>> = { quadratic: 0, l1: 1, smooth_abs: 2, log_barrier: 3 };
+
+/**
+ * Value of normValue(kind, r, off, k, param) without a gradient, for the norm with code NORM_CODES[kind]:
+ * normFinishCoded of the sum of normElementCoded over the residual. The same arithmetic as normValue,
+ * operation for operation, so the two agree to the last bit.
+ */
+export function normValueCoded(code: number, r: ArrayLike<number>, off: number, k: number, param: number): number {
+  const inv = 1 / param;
+  let s = 0;
+  for (let i = 0; i < k; i++) s += normElementCoded(code, r[off + i]!, inv);
+  return normFinishCoded(code, s, param);
+}
+
+/**
+ * One residual entry's share of the sum a vector norm is made of (v² for quadratic and smooth_abs, |v|
+ * for l1, the barrier of v·inv for log_barrier), inv = 1 / param. Lets a caller fuse several vector norms
+ * into one loop over the entries and still get normValueCoded exactly.
+ */
+export function normElementCoded(code: number, v: number, inv: number): number {
+  switch (code) {
+    case 0:
+    case 2:
+      return v * v;
+    case 1:
+      return Math.abs(v);
+    default: {
+      const x = v * inv;
+      if (x <= 0) return 0;
+      if (x < BARRIER_X_MAX) return -Math.log(1 - x) - x;
+      const d = x - BARRIER_X_MAX;
+      return F_MAX + DF_MAX * d + 0.5 * D2F_MAX * d * d;
+    }
+  }
+}
+
+/** The vector norm from the sum of its entries' shares (normElementCoded). */
+export function normFinishCoded(code: number, s: number, param: number): number {
+  switch (code) {
+    case 0:
+      return 0.5 * s;
+    case 2:
+      return param * (Math.sqrt(s + param * param) - param);
+    default:
+      return s;
+  }
+}
+
+/** Value of normScalar(kind, r, param) for the norm with code NORM_CODES[kind]; the same arithmetic. */
+export function normScalarCoded(code: number, r: number, param: number): number {
+  switch (code) {
+    case 0:
+      return 0.5 * r * r;
+    case 1:
+      return Math.abs(r);
+    case 2:
+      return param * (Math.sqrt(r * r + param * param) - param);
+    default: {
+      const x = r / param;
+      if (x <= 0) return 0;
+      if (x < BARRIER_X_MAX) return -Math.log(1 - x) - x;
+      const d = x - BARRIER_X_MAX;
+      return F_MAX + DF_MAX * d + 0.5 * D2F_MAX * d * d;
+    }
+  }
+}

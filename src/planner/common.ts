@@ -1,5 +1,5 @@
 /** Pieces every planner shares: warm-start shifting, bound projection, seeded noise, buffers. */
-import { CostEvaluator } from '../cost/evaluator.ts';
+import { CostEvaluator, sharedF64 } from '../cost/evaluator.ts';
 import type { PlanProblem, PlanResult } from './planner.ts';
 
 /** Shift a [T, A] solution one step forward, repeating the last action. Writes into out (length T'·A). */
@@ -125,8 +125,8 @@ export class BatchBuffers {
   B = 0;
   D = 0;
   A = 0;
-  actions = new Float64Array(0);
-  states = new Float64Array(0);
+  actions: Float64Array = sharedF64(0);
+  states: Float64Array = sharedF64(0);
 
   ensure(T: number, B: number, D: number, A: number): void {
     if (T === this.T && B === this.B && D === this.D && A === this.A) return;
@@ -134,8 +134,9 @@ export class BatchBuffers {
     this.B = B;
     this.D = D;
     this.A = A;
-    this.actions = new Float64Array(T * B * A);
-    this.states = new Float64Array((T + 1) * B * D);
+    // shared, so that large cost evaluations can run on the cost worker threads without a copy
+    this.actions = sharedF64(T * B * A);
+    this.states = sharedF64((T + 1) * B * D);
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import type { FkResult, KinematicChain, LinkSphere } from './chain.ts';
 import type { JointLimits, JointSpec, RobotModel, Vec3 } from './types.ts';
+import { sincos } from './sincos.ts';
 import { coverSpheres } from './spheres.ts';
 import {
   type Transform,
@@ -230,9 +231,104 @@ export function buildChain(robot: RobotModel, opts: ChainOptions): RobotChain {
   );
 }
 
+/** sin and cos of the current joint angle (scratch of forwardFrames) */
+const SC = new Float64Array(2);
+
+/**
+ * Forward kinematics of one configuration q[qOff .. qOff+dof), the one FK implementation (fk, the fused
+ * cost kernel and the VJP's caches all come from it):
+ * - frames [(dof+1), 12]: for body k, its rotation (row-major) at k·12 and its origin at k·12+9, in the
+ *   base frame; body 0 is the base (identity, written here too);
+ * - ee [12]: tip position, then tip rotation (row-major);
+ * - joints [dof, 6] (optional): origin and axis of each actuated joint in the base frame.
+ */
+export function forwardFrames(
+  c: ChainConstants,
+  dof: number,
+  q: Float64Array,
+  qOff: number,
+  frames: Float64Array,
+  ee: Float64Array,
+  joints: Float64Array | null,
+): void {
+  const { jointRot: A, jointTrans: T, prismatic, tipRot, tipTrans } = c;
+  let r00 = 1, r01 = 0, r02 = 0, r10 = 0, r11 = 1, r12 = 0, r20 = 0, r21 = 0, r22 = 1;
+  let px = 0, py = 0, pz = 0;
+  frames[0] = 1; frames[1] = 0; frames[2] = 0;
+  frames[3] = 0; frames[4] = 1; frames[5] = 0;
+  frames[6] = 0; frames[7] = 0; frames[8] = 1;
+  frames[9] = 0; frames[10] = 0; frames[11] = 0;
+  for (let k = 0; k < dof; k++) {
+    const a = k * 9;
+    const a0 = A[a]!, a1 = A[a + 1]!, a2 = A[a + 2]!;
+    const a3 = A[a + 3]!, a4 = A[a + 4]!, a5 = A[a + 5]!;
+    const a6 = A[a + 6]!, a7 = A[a + 7]!, a8 = A[a + 8]!;
+    const m00 = r00 * a0 + r01 * a3 + r02 * a6, m01 = r00 * a1 + r01 * a4 + r02 * a7, m02 = r00 * a2 + r01 * a5 + r02 * a8;
+    const m10 = r10 * a0 + r11 * a3 + r12 * a6, m11 = r10 * a1 + r11 * a4 + r12 * a7, m12 = r10 * a2 + r11 * a5 + r12 * a8;
+    const m20 = r20 * a0 + r21 * a3 + r22 * a6, m21 = r20 * a1 + r21 * a4 + r22 * a7, m22 = r20 * a2 + r21 * a5 + r22 * a8;
+    const t0 = T[k * 3]!, t1 = T[k * 3 + 1]!, t2 = T[k * 3 + 2]!;
+    const ox = px + r00 * t0 + r01 * t1 + r02 * t2;
+    const oy = py + r10 * t0 + r11 * t1 + r12 * t2;
+    const oz = pz + r20 * t0 + r21 * t1 + r22 * t2;
+    if (joints !== null) {
+      const jo = k * 6;
+      joints[jo] = ox;
+      joints[jo + 1] = oy;
+      joints[jo + 2] = oz;
+      joints[jo + 3] = m02;
+      joints[jo + 4] = m12;
+      joints[jo + 5] = m22;
+    }
+    const qk = q[qOff + k]!;
+    if (prismatic[k] === 1) {
+      px = ox + qk * m02;
+      py = oy + qk * m12;
+      pz = oz + qk * m22;
+      r00 = m00; r01 = m01; r10 = m10; r11 = m11; r20 = m20; r21 = m21;
+    } else {
+      sincos(qk, SC, 0);
+      const s = SC[0]!;
+      const co = SC[1]!;
+      px = ox;
+      py = oy;
+      pz = oz;
+      // columns of M · Rz(q): x' = x c + y s, y' = y c − x s
+      r00 = m00 * co + m01 * s; r01 = m01 * co - m00 * s;
+      r10 = m10 * co + m11 * s; r11 = m11 * co - m10 * s;
+      r20 = m20 * co + m21 * s; r21 = m21 * co - m20 * s;
+    }
+    r02 = m02; r12 = m12; r22 = m22;
+    const f = (k + 1) * 12;
+    frames[f] = r00; frames[f + 1] = r01; frames[f + 2] = r02;
+    frames[f + 3] = r10; frames[f + 4] = r11; frames[f + 5] = r12;
+    frames[f + 6] = r20; frames[f + 7] = r21; frames[f + 8] = r22;
+    frames[f + 9] = px; frames[f + 10] = py; frames[f + 11] = pz;
+  }
+  const t0 = tipTrans[0]!, t1 = tipTrans[1]!, t2 = tipTrans[2]!;
+  ee[0] = px + r00 * t0 + r01 * t1 + r02 * t2;
+  ee[1] = py + r10 * t0 + r11 * t1 + r12 * t2;
+  ee[2] = pz + r20 * t0 + r21 * t1 + r22 * t2;
+  const b0 = tipRot[0]!, b1 = tipRot[1]!, b2 = tipRot[2]!;
+  const b3 = tipRot[3]!, b4 = tipRot[4]!, b5 = tipRot[5]!;
+  const b6 = tipRot[6]!, b7 = tipRot[7]!, b8 = tipRot[8]!;
+  ee[3] = r00 * b0 + r01 * b3 + r02 * b6;
+  ee[4] = r00 * b1 + r01 * b4 + r02 * b7;
+  ee[5] = r00 * b2 + r01 * b5 + r02 * b8;
+  ee[6] = r10 * b0 + r11 * b3 + r12 * b6;
+  ee[7] = r10 * b1 + r11 * b4 + r12 * b7;
+  ee[8] = r10 * b2 + r11 * b5 + r12 * b8;
+  ee[9] = r20 * b0 + r21 * b3 + r22 * b6;
+  ee[10] = r20 * b1 + r21 * b4 + r22 * b7;
+  ee[11] = r20 * b2 + r21 * b5 + r22 * b8;
+}
+
 class ArrayChain implements RobotChain {
   readonly dof: number;
   readonly collisionPairs: Int32Array;
+  /** scratch of fk: body frames, tip pose, joint origins and axes of one configuration */
+  private readonly frames: Float64Array;
+  private readonly ee = new Float64Array(12);
+  private readonly joints: Float64Array;
 
   constructor(
     readonly robot: RobotModel,
@@ -246,6 +342,8 @@ class ArrayChain implements RobotChain {
     readonly bodyLinks: readonly { link: string; body: number }[],
   ) {
     this.dof = jointNames.length;
+    this.frames = new Float64Array((this.dof + 1) * 12);
+    this.joints = new Float64Array(this.dof * 6);
     this.collisionPairs = this.selfCollisionPairs();
   }
 
@@ -323,13 +421,16 @@ class ArrayChain implements RobotChain {
 
   fk(q: Float64Array, n: number, out: FkResult): void {
     const dof = this.dof;
-    const { jointRot: A, jointTrans: T, prismatic, sphereCenters: C, bodyStart, tipRot, tipTrans } = this.constants;
+    const c = this.constants;
+    const { sphereCenters: C, bodyStart } = c;
     const nS = this.spheres.length;
     const rows = Math.min(n, out.capacity, dof > 0 ? Math.floor(q.length / dof) : n);
     const { eePos, eeRot, spheres, jointPos, jointAxis } = out;
+    const F = this.frames;
+    const ee = this.ee;
+    const J = this.joints;
     for (let i = 0; i < rows; i++) {
-      let r00 = 1, r01 = 0, r02 = 0, r10 = 0, r11 = 1, r12 = 0, r20 = 0, r21 = 0, r22 = 1;
-      let px = 0, py = 0, pz = 0;
+      forwardFrames(c, dof, q, i * dof, F, ee, J);
       const sOut = i * nS * 3;
       // body 0 rides on the base frame
       for (let s = bodyStart[0]!, e = bodyStart[1]!; s < e; s++) {
@@ -337,44 +438,13 @@ class ArrayChain implements RobotChain {
         spheres[sOut + s * 3 + 1] = C[s * 3 + 1]!;
         spheres[sOut + s * 3 + 2] = C[s * 3 + 2]!;
       }
-      for (let k = 0; k < dof; k++) {
-        const a = k * 9;
-        const a0 = A[a]!, a1 = A[a + 1]!, a2 = A[a + 2]!;
-        const a3 = A[a + 3]!, a4 = A[a + 4]!, a5 = A[a + 5]!;
-        const a6 = A[a + 6]!, a7 = A[a + 7]!, a8 = A[a + 8]!;
-        const m00 = r00 * a0 + r01 * a3 + r02 * a6, m01 = r00 * a1 + r01 * a4 + r02 * a7, m02 = r00 * a2 + r01 * a5 + r02 * a8;
-        const m10 = r10 * a0 + r11 * a3 + r12 * a6, m11 = r10 * a1 + r11 * a4 + r12 * a7, m12 = r10 * a2 + r11 * a5 + r12 * a8;
-        const m20 = r20 * a0 + r21 * a3 + r22 * a6, m21 = r20 * a1 + r21 * a4 + r22 * a7, m22 = r20 * a2 + r21 * a5 + r22 * a8;
-        const t0 = T[k * 3]!, t1 = T[k * 3 + 1]!, t2 = T[k * 3 + 2]!;
-        const ox = px + r00 * t0 + r01 * t1 + r02 * t2;
-        const oy = py + r10 * t0 + r11 * t1 + r12 * t2;
-        const oz = pz + r20 * t0 + r21 * t1 + r22 * t2;
-        const jo = (i * dof + k) * 3;
-        jointPos[jo] = ox;
-        jointPos[jo + 1] = oy;
-        jointPos[jo + 2] = oz;
-        jointAxis[jo] = m02;
-        jointAxis[jo + 1] = m12;
-        jointAxis[jo + 2] = m22;
-        const qk = q[i * dof + k]!;
-        if (prismatic[k] === 1) {
-          px = ox + qk * m02;
-          py = oy + qk * m12;
-          pz = oz + qk * m22;
-          r00 = m00; r01 = m01; r10 = m10; r11 = m11; r20 = m20; r21 = m21;
-        } else {
-          const c = Math.cos(qk);
-          const s = Math.sin(qk);
-          px = ox;
-          py = oy;
-          pz = oz;
-          // columns of M · Rz(q): x' = x c + y s, y' = y c − x s
-          r00 = m00 * c + m01 * s; r01 = m01 * c - m00 * s;
-          r10 = m10 * c + m11 * s; r11 = m11 * c - m10 * s;
-          r20 = m20 * c + m21 * s; r21 = m21 * c - m20 * s;
-        }
-        r02 = m02; r12 = m12; r22 = m22;
-        for (let s = bodyStart[k + 1]!, e = bodyStart[k + 2]!; s < e; s++) {
+      for (let k = 1; k <= dof; k++) {
+        const f = k * 12;
+        const r00 = F[f]!, r01 = F[f + 1]!, r02 = F[f + 2]!;
+        const r10 = F[f + 3]!, r11 = F[f + 4]!, r12 = F[f + 5]!;
+        const r20 = F[f + 6]!, r21 = F[f + 7]!, r22 = F[f + 8]!;
+        const px = F[f + 9]!, py = F[f + 10]!, pz = F[f + 11]!;
+        for (let s = bodyStart[k]!, e = bodyStart[k + 1]!; s < e; s++) {
           const cx = C[s * 3]!, cy = C[s * 3 + 1]!, cz = C[s * 3 + 2]!;
           const o = sOut + s * 3;
           spheres[o] = px + r00 * cx + r01 * cy + r02 * cz;
@@ -382,23 +452,19 @@ class ArrayChain implements RobotChain {
           spheres[o + 2] = pz + r20 * cx + r21 * cy + r22 * cz;
         }
       }
-      const t0 = tipTrans[0]!, t1 = tipTrans[1]!, t2 = tipTrans[2]!;
-      eePos[i * 3] = px + r00 * t0 + r01 * t1 + r02 * t2;
-      eePos[i * 3 + 1] = py + r10 * t0 + r11 * t1 + r12 * t2;
-      eePos[i * 3 + 2] = pz + r20 * t0 + r21 * t1 + r22 * t2;
-      const b0 = tipRot[0]!, b1 = tipRot[1]!, b2 = tipRot[2]!;
-      const b3 = tipRot[3]!, b4 = tipRot[4]!, b5 = tipRot[5]!;
-      const b6 = tipRot[6]!, b7 = tipRot[7]!, b8 = tipRot[8]!;
-      const e = i * 9;
-      eeRot[e] = r00 * b0 + r01 * b3 + r02 * b6;
-      eeRot[e + 1] = r00 * b1 + r01 * b4 + r02 * b7;
-      eeRot[e + 2] = r00 * b2 + r01 * b5 + r02 * b8;
-      eeRot[e + 3] = r10 * b0 + r11 * b3 + r12 * b6;
-      eeRot[e + 4] = r10 * b1 + r11 * b4 + r12 * b7;
-      eeRot[e + 5] = r10 * b2 + r11 * b5 + r12 * b8;
-      eeRot[e + 6] = r20 * b0 + r21 * b3 + r22 * b6;
-      eeRot[e + 7] = r20 * b1 + r21 * b4 + r22 * b7;
-      eeRot[e + 8] = r20 * b2 + r21 * b5 + r22 * b8;
+      const jo = i * dof * 3;
+      for (let k = 0; k < dof; k++) {
+        jointPos[jo + k * 3] = J[k * 6]!;
+        jointPos[jo + k * 3 + 1] = J[k * 6 + 1]!;
+        jointPos[jo + k * 3 + 2] = J[k * 6 + 2]!;
+        jointAxis[jo + k * 3] = J[k * 6 + 3]!;
+        jointAxis[jo + k * 3 + 1] = J[k * 6 + 4]!;
+        jointAxis[jo + k * 3 + 2] = J[k * 6 + 5]!;
+      }
+      eePos[i * 3] = ee[0]!;
+      eePos[i * 3 + 1] = ee[1]!;
+      eePos[i * 3 + 2] = ee[2]!;
+      for (let e = 0; e < 9; e++) eeRot[i * 9 + e] = ee[3 + e]!;
     }
   }
 

@@ -1,0 +1,106 @@
+/**
+ * Cost worker threads: the same costs as one thread (bit for bit), a deterministic planner whatever the
+ * thread count, and no thread left behind (a process that used them exits on its own).
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { buildCostTerms } from '../../src/agent/cost-terms.ts';
+import { defaultCostSettings } from '../../src/agent/settings.ts';
+import { CostEvaluator, sharedF64 } from '../../src/cost/evaluator.ts';
+import { costThreads, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
+import { MppiPlanner } from '../../src/planner/mppi.ts';
+import { DEFAULT_PLANNER_SETTINGS, type PlanProblem } from '../../src/planner/planner.ts';
+import { KinematicModel } from '../../src/world-model/kinematic.ts';
+import { arm6, problemFor, rng } from './helpers.ts';
+
+after(() => {
+  stopCostWorkers();
+  setCostThreads(Number.NaN);
+});
+
+function planProblem(horizon: number): PlanProblem {
+  const chain = arm6();
+  const model = new KinematicModel({ dof: chain.dof, dtS: 0.05 });
+  const base = problemFor(chain);
+  const goalQ = Float64Array.from([0.8, -0.3, 0.7, -0.4, 0.3, 0.2]);
+  const fk = chain.createFkResult(1);
+  chain.fk(goalQ, 1, fk);
+  const s0 = new Float64Array(model.stateDim);
+  s0.set([0, -0.5, 1.0, -0.5, 0, 0], model.layout.qOffset);
+  return {
+    ...base,
+    layout: model.layout,
+    goal: { eePosition: fk.eePos.slice(0, 3), eeRotation: fk.eeRot.slice(0, 9), posture: goalQ },
+    keepOut: { boxes: Float64Array.from([0.39, -0.31, 0, 0.51, -0.19, 0.3]), spheres: new Float64Array(0) },
+    model,
+    cost: new CostEvaluator(buildCostTerms(defaultCostSettings()), chain),
+    s0,
+    horizon,
+    actionLower: new Float64Array(chain.dof).fill(-2),
+    actionUpper: new Float64Array(chain.dof).fill(2),
+  };
+}
+
+describe('cost worker threads', () => {
+  test('a large shared batch gives bit-identical costs on workers and on one thread', async () => {
+    setCostThreads(2);
+    const ready = await startCostWorkers();
+    assert.equal(ready, 2, 'both workers start');
+    const p = planProblem(16);
+    const T = p.horizon;
+    const B = 700; // not a multiple of the chunk size
+    const A = p.model.actionDim;
+    assert.ok(T * B >= PARALLEL_MIN_STATE_STEPS, 'the batch is large enough to go to the workers');
+    const next = rng(8);
+    const actions = sharedF64(T * B * A);
+    for (let i = 0; i < actions.length; i++) actions[i] = 2 * (2 * next() - 1);
+    const states = sharedF64((T + 1) * B * p.model.stateDim);
+    await p.model.rollout(p.s0, actions, T, B, states);
+    const chain = arm6();
+    const one = new CostEvaluator(buildCostTerms(defaultCostSettings()), chain, { parallel: false }).evaluate(p, states, actions, T, B, A);
+    const oneTotal = one.total.slice();
+    const onePer = one.perTerm.slice();
+    const par = new CostEvaluator(buildCostTerms(defaultCostSettings()), chain);
+    for (let rep = 0; rep < 3; rep++) {
+      const ev = par.evaluate(p, states, actions, T, B, A);
+      assert.deepEqual(ev.total, oneTotal, `totals are bit-identical (repeat ${rep})`);
+      assert.deepEqual(ev.perTerm, onePer, `per-term costs are bit-identical (repeat ${rep})`);
+    }
+  });
+
+  test('MPPI plans the same with 0, 1 and 2 worker threads', async () => {
+    const results: Float64Array[] = [];
+    for (const threads of [0, 1, 2]) {
+      setCostThreads(threads);
+      assert.equal(await startCostWorkers(), threads, `${threads} workers start`);
+      const planner = new MppiPlanner({ ...DEFAULT_PLANNER_SETTINGS, samples: 512 });
+      const p = planProblem(24);
+      let warm: Float64Array | null = null;
+      for (let tick = 0; tick < 3; tick++) warm = (await planner.plan(p, warm, { iterations: 3, timeMs: 0 })).actions;
+      results.push(warm!);
+    }
+    assert.deepEqual(results[1], results[0], 'one worker: the same plan as none');
+    assert.deepEqual(results[2], results[0], 'two workers: the same plan as none');
+  });
+
+  test('setCostThreads(0) keeps everything on the calling thread', async () => {
+    setCostThreads(0);
+    assert.equal(costThreads(), 0, 'no threads configured');
+    assert.equal(await startCostWorkers(), 0, 'nothing starts');
+  });
+
+  test('a process that used the workers exits by itself', () => {
+    const script = `
+      import { setCostThreads, startCostWorkers } from ${JSON.stringify(fileURLToPath(new URL('../../src/cost/parallel.ts', import.meta.url)))};
+      setCostThreads(2);
+      const n = await startCostWorkers();
+      console.log('ready ' + n);
+    `;
+    const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(res.error, undefined, `the child ran and exited in time: ${String(res.error)}`);
+    assert.equal(res.status, 0, `exit status 0; stderr: ${res.stderr}`);
+    assert.match(res.stdout, /ready 2/, 'its workers had started');
+  });
+});
