@@ -549,8 +549,10 @@ interface Slot {
   velocityWeight: number;
 }
 
-function slotsOf(terms: readonly FusedTerm[]): Record<FusedTermType, Slot> {
-  const slots = {} as Record<FusedTermType, Slot>;
+type Slots = Record<FusedTermType, Slot>;
+
+function slotsOf(terms: readonly FusedTerm[]): Slots {
+  const slots = {} as Slots;
   for (const type of FUSED_TERM_TYPES) slots[type] = { k: -1, weight: 0, norm: 0, param: 1, inv: 1, velocityWeight: 0 };
   terms.forEach((t, k) => {
     slots[t.type] = { k, weight: t.weight, norm: t.norm, param: t.param, inv: 1 / t.param, velocityWeight: t.velocityWeight };
@@ -558,9 +560,15 @@ function slotsOf(terms: readonly FusedTerm[]): Record<FusedTermType, Slot> {
   return slots;
 }
 
+/** Samples per block: each pass over a block's rows stays in cache for the next pass. */
+const BLOCK_SAMPLES = 32;
+
 /**
  * Evaluates samples b0 .. b1-1 of a batch: states [T+1, B, D], actions [T, B, A]. Writes each active
  * term's cost to perTerm[k·B + b] and the sum (NaN → Infinity) to total[b].
+ *
+ * Blocks of samples go through three passes (joint-space terms, latent goal, FK terms), each a small
+ * function V8 compiles with its norm helpers inlined; each term still sums its steps in time order.
  */
 export function evaluateFused(
   p: FusedProblem,
@@ -575,26 +583,39 @@ export function evaluateFused(
   sc: FusedScratch,
 ): void {
   sc.ensure(p);
-  const { dof, qOffset, qdOffset, stateDim: D, latentDim } = p.layout;
-  const A = p.actionDim;
   const nTerms = p.terms.length;
   const g = p.geometry;
-  const r = sc.residual;
-  const F = sc.frames;
-  const ee = sc.ee;
-  const bounds = sc.bounds;
-  const invDt = 1 / p.dtS;
   const slots = slotsOf(p.terms);
-  const JG = slots.joint_goal, LG = slots.latent_goal, PO = slots.posture, JL = slots.joint_limits;
+  const SC = slots.self_collision;
+  if (g !== null && SC.k >= 0 && sc.collisionMargin !== SC.param) {
+    collisionReaches(g, SC.param, sc.collisionReach);
+    sc.collisionMargin = SC.param;
+  }
+  for (let k = 0; k < nTerms; k++) perTerm.fill(0, k * B + b0, k * B + b1);
+  for (let c0 = b0; c0 < b1; c0 += BLOCK_SAMPLES) {
+    const c1 = Math.min(b1, c0 + BLOCK_SAMPLES);
+    jointPass(p, slots, states, actions, T, B, c0, c1, perTerm);
+    if (slots.latent_goal.k >= 0 && p.goalLatent !== null) latentPass(p, slots.latent_goal, states, T, B, c0, c1, perTerm, sc.residual);
+    if (g !== null || slots.terminal.k >= 0) fkPass(p, slots, states, T, B, c0, c1, perTerm, sc);
+  }
+  for (let b = b0; b < b1; b++) {
+    let tot = 0;
+    for (let k = 0; k < nTerms; k++) tot += perTerm[k * B + b]!;
+    total[b] = Number.isNaN(tot) ? Infinity : tot;
+  }
+}
+
+/** Joint-space terms (joint goal, posture, limits, smoothness, effort) of samples c0 .. c1-1, one pass over the joints per row. */
+function jointPass(p: FusedProblem, slots: Slots, states: Float64Array, actions: Float64Array, T: number, B: number, c0: number, c1: number, perTerm: Float64Array): void {
+  const { dof, qOffset, qdOffset, stateDim: D } = p.layout;
+  const A = p.actionDim;
+  const invDt = 1 / p.dtS;
+  const JG = slots.joint_goal, PO = slots.posture, JL = slots.joint_limits;
   const VL = slots.velocity_limits, AL = slots.acceleration_limits, SM = slots.smoothness, EF = slots.effort;
-  const EP = slots.ee_position, EO = slots.ee_orientation, KO = slots.keep_out, SC = slots.self_collision, TE = slots.terminal;
   const goalJ = p.goalJoints;
-  const goalP = p.goalEePosition;
-  const goalR = p.goalEeRotation;
-  const goalZ = p.goalLatent;
   const posture = p.goalPosture;
   const { lower, upper, maxVel, maxAcc, prevAction } = p;
-  // which joint-space terms run (a goal term without its goal is inactive; the evaluator never asks then)
+  // a goal term without its goal is inactive (the evaluator only lists active terms)
   const doJG = JG.k >= 0 && goalJ !== null;
   const doPO = PO.k >= 0 && posture !== null;
   const doJL = JL.k >= 0;
@@ -602,47 +623,45 @@ export function evaluateFused(
   const doAL = AL.k >= 0;
   const doSM = SM.k >= 0;
   const doEF = EF.k >= 0;
-  if (g !== null && SC.k >= 0 && sc.collisionMargin !== SC.param) {
-    collisionReaches(g, SC.param, sc.collisionReach);
-    sc.collisionMargin = SC.param;
-  }
-  for (let k = 0; k < nTerms; k++) perTerm.fill(0, k * B + b0, k * B + b1);
-  // time outer, samples inner: rows are read in memory order (a sample-major walk would stride [B, D] per step)
-  for (let t = 1; t <= T; t++) {
-    for (let b = b0; b < b1; b++) {
-      const row = (t * B + b) * D;
-      const q0 = row + qOffset;
-      const qd0 = row + qdOffset;
-      const qdPrev = ((t - 1) * B + b) * D + qdOffset;
-      // joint-space terms in one pass over the joints; each term still sums its joints in order
-      let sJG = 0, sPO = 0, cJL = 0, cVL = 0, cAL = 0;
-      for (let j = 0; j < dof; j++) {
-        const q = states[q0 + j]!;
-        const qd = states[qd0 + j]!;
-        if (doJG) sJG += normElementCoded(JG.norm, q - goalJ![j]!, JG.inv);
-        if (doPO) sPO += normElementCoded(PO.norm, q - posture![j]!, PO.inv);
-        if (doJL) {
-          const m = JL.param;
-          const lo = lower[j]! + m - q;
-          const hi = q - (upper[j]! - m);
-          if (lo > 0) cJL += normScalarCoded(JL.norm, lo, m);
-          else if (hi > 0) cJL += normScalarCoded(JL.norm, hi, m);
+  if (doJG || doPO || doJL || doVL || doAL) {
+    for (let t = 1; t <= T; t++) {
+      for (let b = c0; b < c1; b++) {
+        const q0 = (t * B + b) * D + qOffset;
+        const qd0 = (t * B + b) * D + qdOffset;
+        const qdPrev = ((t - 1) * B + b) * D + qdOffset;
+        let sJG = 0, sPO = 0, cJL = 0, cVL = 0, cAL = 0;
+        for (let j = 0; j < dof; j++) {
+          const q = states[q0 + j]!;
+          const qd = states[qd0 + j]!;
+          if (doJG) sJG += normElementCoded(JG.norm, q - goalJ![j]!, JG.inv);
+          if (doPO) sPO += normElementCoded(PO.norm, q - posture![j]!, PO.inv);
+          if (doJL) {
+            const m = JL.param;
+            const lo = lower[j]! + m - q;
+            const hi = q - (upper[j]! - m);
+            if (lo > 0) cJL += normScalarCoded(JL.norm, lo, m);
+            else if (hi > 0) cJL += normScalarCoded(JL.norm, hi, m);
+          }
+          if (doVL) {
+            const excess = Math.abs(qd) - maxVel[j]!;
+            if (excess > 0) cVL += normScalarCoded(VL.norm, excess, VL.param);
+          }
+          if (doAL) {
+            const excess = Math.abs((qd - states[qdPrev + j]!) * invDt) - maxAcc[j]!;
+            if (excess > 0) cAL += normScalarCoded(AL.norm, excess, AL.param);
+          }
         }
-        if (doVL) {
-          const excess = Math.abs(qd) - maxVel[j]!;
-          if (excess > 0) cVL += normScalarCoded(VL.norm, excess, VL.param);
-        }
-        if (doAL) {
-          const excess = Math.abs((qd - states[qdPrev + j]!) * invDt) - maxAcc[j]!;
-          if (excess > 0) cAL += normScalarCoded(AL.norm, excess, AL.param);
-        }
+        if (doJG) perTerm[JG.k * B + b]! += JG.weight * normFinishCoded(JG.norm, sJG, JG.param);
+        if (doPO) perTerm[PO.k * B + b]! += PO.weight * normFinishCoded(PO.norm, sPO, PO.param);
+        if (doJL) perTerm[JL.k * B + b]! += JL.weight * cJL;
+        if (doVL) perTerm[VL.k * B + b]! += VL.weight * cVL;
+        if (doAL) perTerm[AL.k * B + b]! += AL.weight * cAL;
       }
-      if (doJG) perTerm[JG.k * B + b]! += JG.weight * normFinishCoded(JG.norm, sJG, JG.param);
-      if (doPO) perTerm[PO.k * B + b]! += PO.weight * normFinishCoded(PO.norm, sPO, PO.param);
-      if (doJL) perTerm[JL.k * B + b]! += JL.weight * cJL;
-      if (doVL) perTerm[VL.k * B + b]! += VL.weight * cVL;
-      if (doAL) perTerm[AL.k * B + b]! += AL.weight * cAL;
-      if (doSM || doEF) {
+    }
+  }
+  if (doSM || doEF) {
+    for (let t = 1; t <= T; t++) {
+      for (let b = c0; b < c1; b++) {
         const aRow = ((t - 1) * B + b) * A;
         const aPrev = t === 1 ? -1 : ((t - 2) * B + b) * A;
         let sSM = 0, sEF = 0;
@@ -654,25 +673,55 @@ export function evaluateFused(
         if (doSM) perTerm[SM.k * B + b]! += SM.weight * normFinishCoded(SM.norm, sSM, SM.param);
         if (doEF) perTerm[EF.k * B + b]! += EF.weight * normFinishCoded(EF.norm, sEF, EF.param);
       }
-      if (LG.k >= 0 && goalZ !== null) {
-        for (let j = 0; j < latentDim; j++) r[j] = states[row + j]! - goalZ[j]!;
-        perTerm[LG.k * B + b]! += LG.weight * normValueCoded(LG.norm, r, 0, latentDim, LG.param);
-      }
+    }
+  }
+}
+
+/** The latent goal term of samples c0 .. c1-1. */
+function latentPass(p: FusedProblem, LG: Slot, states: Float64Array, T: number, B: number, c0: number, c1: number, perTerm: Float64Array, r: Float64Array): void {
+  const { latentDim, stateDim: D } = p.layout;
+  const goalZ = p.goalLatent!;
+  for (let t = 1; t <= T; t++) {
+    for (let b = c0; b < c1; b++) {
+      const row = (t * B + b) * D;
+      for (let j = 0; j < latentDim; j++) r[j] = states[row + j]! - goalZ[j]!;
+      perTerm[LG.k * B + b]! += LG.weight * normValueCoded(LG.norm, r, 0, latentDim, LG.param);
+    }
+  }
+}
+
+/** Forward kinematics once per row of samples c0 .. c1-1, and every term that reads it; the terminal term. */
+function fkPass(p: FusedProblem, slots: Slots, states: Float64Array, T: number, B: number, c0: number, c1: number, perTerm: Float64Array, sc: FusedScratch): void {
+  const { dof, qOffset, qdOffset, stateDim: D } = p.layout;
+  const g = p.geometry;
+  const r = sc.residual;
+  const F = sc.frames;
+  const ee = sc.ee;
+  const bounds = sc.bounds;
+  const EP = slots.ee_position, EO = slots.ee_orientation, KO = slots.keep_out, SC = slots.self_collision, TE = slots.terminal;
+  const goalJ = p.goalJoints;
+  const goalP = p.goalEePosition;
+  const goalR = p.goalEeRotation;
+  const doEP = EP.k >= 0 && goalP !== null;
+  const doEO = EO.k >= 0 && goalR !== null;
+  for (let t = g === null ? T : 1; t <= T; t++) {
+    for (let b = c0; b < c1; b++) {
+      const q0 = (t * B + b) * D + qOffset;
       if (g !== null) {
         forwardFrames(g.constants, dof, states, q0, F, ee, null);
         sc.stamp++;
         boundCentres(g, F, bounds);
-        if (EP.k >= 0 && goalP !== null) {
-          let s = normElementCoded(EP.norm, ee[0]! - goalP[0]!, EP.inv);
-          s += normElementCoded(EP.norm, ee[1]! - goalP[1]!, EP.inv);
-          s += normElementCoded(EP.norm, ee[2]! - goalP[2]!, EP.inv);
+        if (doEP) {
+          let s = normElementCoded(EP.norm, ee[0]! - goalP![0]!, EP.inv);
+          s += normElementCoded(EP.norm, ee[1]! - goalP![1]!, EP.inv);
+          s += normElementCoded(EP.norm, ee[2]! - goalP![2]!, EP.inv);
           perTerm[EP.k * B + b]! += EP.weight * normFinishCoded(EP.norm, s, EP.param);
         }
-        if (EO.k >= 0 && goalR !== null) {
+        if (doEO) {
           let e0 = 0, e1 = 0, e2 = 0;
           for (let c = 0; c < 3; c++) {
             const rx = ee[3 + c]!, ry = ee[6 + c]!, rz = ee[9 + c]!;
-            const gx = goalR[c]!, gy = goalR[3 + c]!, gz = goalR[6 + c]!;
+            const gx = goalR![c]!, gy = goalR![3 + c]!, gz = goalR![6 + c]!;
             e0 += 0.5 * (ry * gz - rz * gy);
             e1 += 0.5 * (rz * gx - rx * gz);
             e2 += 0.5 * (rx * gy - ry * gx);
@@ -686,10 +735,12 @@ export function evaluateFused(
         if (SC.k >= 0) perTerm[SC.k * B + b]! += SC.weight * selfCollisionRow(g, sc, SC.norm, SC.param);
       }
       if (TE.k >= 0 && t === T) {
+        // goal residuals at the last step (joints, then the tip), and the final velocity
         let n = 0;
         if (goalJ !== null) for (let j = 0; j < dof; j++) r[n++] = states[q0 + j]! - goalJ[j]!;
         if (g !== null && goalP !== null) for (let j = 0; j < 3; j++) r[n++] = ee[j]! - goalP[j]!;
         const c = normValueCoded(TE.norm, r, 0, n, TE.param);
+        const qd0 = (t * B + b) * D + qdOffset;
         let v2 = 0;
         for (let j = 0; j < dof; j++) {
           const v = states[qd0 + j]!;
@@ -698,11 +749,6 @@ export function evaluateFused(
         perTerm[TE.k * B + b]! += TE.weight * (c + 0.5 * TE.velocityWeight * v2);
       }
     }
-  }
-  for (let b = b0; b < b1; b++) {
-    let tot = 0;
-    for (let k = 0; k < nTerms; k++) tot += perTerm[k * B + b]!;
-    total[b] = Number.isNaN(tot) ? Infinity : tot;
   }
 }
 

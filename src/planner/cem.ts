@@ -3,7 +3,7 @@
  * and std (with momentum and a std floor), repeat. Sample 0 is always the current mean, so an iteration
  * never loses the best sequence it started from.
  */
-import { BatchBuffers, chooseBest, clampInto, correlate, NoiseSource, readSample, rolloutAndCost, sampleScale, smallestK, writeSample } from './common.ts';
+import { BatchBuffers, chooseBest, clampInto, NoiseSource, readSample, rolloutAndCost, sampleScale, smallestK, writeNoisySample, writeSample } from './common.ts';
 import type { PlanBudget, PlanProblem, PlanResult, Planner, PlannerSettings } from './planner.ts';
 
 export class CemPlanner implements Planner {
@@ -14,7 +14,6 @@ export class CemPlanner implements Planner {
   protected finalBuf = new BatchBuffers();
   private mean = new Float64Array(0);
   private std = new Float64Array(0);
-  private seq = new Float64Array(0);
   private eps = new Float64Array(0);
   private best = new Float64Array(0);
   private idx = new Int32Array(0);
@@ -49,13 +48,12 @@ export class CemPlanner implements Planner {
     if (this.mean.length !== n) {
       this.mean = new Float64Array(n);
       this.std = new Float64Array(n);
-      this.seq = new Float64Array(n);
       this.eps = new Float64Array(n);
       this.best = new Float64Array(n);
     }
     if (this.idx.length < B) this.idx = new Int32Array(B);
     this.buf.ensure(T, B, D, A);
-    const { mean, std, seq, eps, best } = this;
+    const { mean, std, eps, best } = this;
     const lo = problem.actionLower;
     const hi = problem.actionUpper;
     for (let i = 0; i < n; i++) {
@@ -75,10 +73,7 @@ export class CemPlanner implements Planner {
           continue;
         }
         this.noise.fill(eps, n);
-        correlate(eps, T, A, this.settings.noiseCorrelation);
-        const scale = sampleScale(b);
-        for (let i = 0; i < n; i++) seq[i] = mean[i]! + scale * std[i]! * eps[i]!;
-        writeSample(seq, T, A, B, b, this.buf.actions, lo, hi);
+        writeNoisySample(eps, T, A, this.settings.noiseCorrelation, mean, std, sampleScale(b), B, b, this.buf.actions, lo, hi);
       }
       const costs = await rolloutAndCost(problem, this.buf, B);
       rollouts += B;

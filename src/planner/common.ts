@@ -61,6 +61,42 @@ export function correlate(eps: Float64Array, T: number, A: number, rho: number):
   }
 }
 
+/**
+ * Writes one sampled sequence straight into batch row b of a [T, B, A] buffer: mean + scale·(std ⊙ ε),
+ * clamped into bounds, where ε is eps [T, A] (i.i.d. normals, e.g. from NoiseSource.fill) made
+ * time-correlated in place exactly as `correlate` does. std null = a scalar std of 1 (all of it in scale).
+ * One pass instead of correlate + a sequence buffer + writeSample, with the same arithmetic.
+ */
+export function writeNoisySample(
+  eps: Float64Array,
+  T: number,
+  A: number,
+  rho: number,
+  mean: Float64Array,
+  std: Float64Array | null,
+  scale: number,
+  B: number,
+  b: number,
+  out: Float64Array,
+  lo: Float64Array,
+  hi: Float64Array,
+): void {
+  const c = rho > 0 ? Math.sqrt(1 - rho * rho) : 0;
+  for (let t = 0; t < T; t++) {
+    const o = (t * B + b) * A;
+    for (let j = 0; j < A; j++) {
+      const i = t * A + j;
+      let e = eps[i]!;
+      if (rho > 0 && t > 0) {
+        e = rho * eps[i - A]! + c * e;
+        eps[i] = e;
+      }
+      const v = std === null ? mean[i]! + scale * e : mean[i]! + scale * std[i]! * e;
+      out[o + j] = clampInto(v, lo[j]!, hi[j]!);
+    }
+  }
+}
+
 /** Indices of the k smallest costs (partial selection; ties broken by index). */
 export function smallestK(costs: Float64Array, n: number, k: number, idx: Int32Array): Int32Array {
   for (let i = 0; i < n; i++) idx[i] = i;

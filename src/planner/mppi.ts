@@ -5,7 +5,7 @@
  * (λ = temperature · (mean S − min S)), so one setting works across cost scales. Sample 0 is the
  * noise-free nominal.
  */
-import { BatchBuffers, chooseBest, clampInto, correlate, NoiseSource, readSample, rolloutAndCost, sampleScale, writeSample } from './common.ts';
+import { BatchBuffers, chooseBest, clampInto, NoiseSource, readSample, rolloutAndCost, sampleScale, writeNoisySample, writeSample } from './common.ts';
 import type { PlanBudget, PlanProblem, PlanResult, Planner, PlannerSettings } from './planner.ts';
 
 export class MppiPlanner implements Planner {
@@ -15,7 +15,6 @@ export class MppiPlanner implements Planner {
   private buf = new BatchBuffers();
   private finalBuf = new BatchBuffers();
   private nominal = new Float64Array(0);
-  private seq = new Float64Array(0);
   private eps = new Float64Array(0);
   private update = new Float64Array(0);
   private best = new Float64Array(0);
@@ -40,14 +39,13 @@ export class MppiPlanner implements Planner {
     const n = T * A;
     if (this.nominal.length !== n) {
       this.nominal = new Float64Array(n);
-      this.seq = new Float64Array(n);
       this.eps = new Float64Array(n);
       this.update = new Float64Array(n);
       this.best = new Float64Array(n);
     }
     if (this.weights.length < B) this.weights = new Float64Array(B);
     this.buf.ensure(T, B, D, A);
-    const { nominal, seq, eps, update, best, weights } = this;
+    const { nominal, eps, update, best, weights } = this;
     const lo = problem.actionLower;
     const hi = problem.actionUpper;
     for (let i = 0; i < n; i++) nominal[i] = clampInto(warmStart ? warmStart[i]! : 0, lo[i % A]!, hi[i % A]!);
@@ -60,10 +58,7 @@ export class MppiPlanner implements Planner {
       writeSample(nominal, T, A, B, 0, this.buf.actions, lo, hi);
       for (let b = 1; b < B; b++) {
         this.noise.fill(eps, n);
-        correlate(eps, T, A, this.settings.noiseCorrelation);
-        const std = noiseStd * sampleScale(b);
-        for (let i = 0; i < n; i++) seq[i] = nominal[i]! + std * eps[i]!;
-        writeSample(seq, T, A, B, b, this.buf.actions, lo, hi);
+        writeNoisySample(eps, T, A, this.settings.noiseCorrelation, nominal, null, noiseStd * sampleScale(b), B, b, this.buf.actions, lo, hi);
       }
       const costs = await rolloutAndCost(problem, this.buf, B);
       rollouts += B;
