@@ -19,6 +19,7 @@ export class MppiPlanner implements Planner {
   private update = new Float64Array(0);
   private best = new Float64Array(0);
   private weights = new Float64Array(0);
+  private used = new Int32Array(0);
 
   constructor(settings: PlannerSettings) {
     this.settings = settings;
@@ -43,9 +44,12 @@ export class MppiPlanner implements Planner {
       this.update = new Float64Array(n);
       this.best = new Float64Array(n);
     }
-    if (this.weights.length < B) this.weights = new Float64Array(B);
+    if (this.weights.length < B) {
+      this.weights = new Float64Array(B);
+      this.used = new Int32Array(B);
+    }
     this.buf.ensure(T, B, D, A);
-    const { nominal, eps, update, best, weights } = this;
+    const { nominal, eps, update, best, weights, used } = this;
     const lo = problem.actionLower;
     const hi = problem.actionUpper;
     for (let i = 0; i < n; i++) nominal[i] = clampInto(warmStart ? warmStart[i]! : 0, lo[i % A]!, hi[i % A]!);
@@ -90,14 +94,21 @@ export class MppiPlanner implements Planner {
         weights[b] = w;
         wSum += w;
       }
-      // weighted average of the (clamped) samples, expressed as an update of the nominal
+      // weighted average of the (clamped) samples, expressed as an update of the nominal; samples whose
+      // normalized weight is below 1e-12 are left out (most of them, at a low temperature)
+      let nUsed = 0;
+      for (let b = 0; b < B; b++) {
+        const w = weights[b]! / wSum;
+        if (w < 1e-12) continue;
+        weights[nUsed] = w;
+        used[nUsed++] = b;
+      }
       update.fill(0);
       const acts = this.buf.actions;
       for (let t = 0; t < T; t++) {
-        for (let b = 0; b < B; b++) {
-          const w = weights[b]! / wSum;
-          if (w < 1e-12) continue;
-          const o = (t * B + b) * A;
+        for (let u = 0; u < nUsed; u++) {
+          const w = weights[u]!;
+          const o = (t * B + used[u]!) * A;
           for (let j = 0; j < A; j++) update[t * A + j]! += w * (acts[o + j]! - nominal[t * A + j]!);
         }
       }

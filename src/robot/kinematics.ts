@@ -64,6 +64,14 @@ export interface ChainConstants {
   jointTrans: Float64Array;
   /** [dof] 1 for prismatic joints (translation along z), 0 for revolute/continuous (rotation about z) */
   prismatic: Uint8Array;
+  /**
+   * [dof, 3] when joint k's rotation is a signed permutation (all entries 0 or ±1, as in URDFs with
+   * axis-aligned joints): the row of the ±1 in each column; all −1 otherwise. forwardFrames then picks
+   * columns instead of multiplying by A (the same numbers: a product with 0 or ±1 is exact).
+   */
+  jointPerm: Int8Array;
+  /** [dof, 3] the sign of that ±1 */
+  jointSign: Float64Array;
   /** [S, 3] sphere centres in the frame of the body each rides on */
   sphereCenters: Float64Array;
   /** [dof + 2] spheres of body b are the indices bodyStart[b] .. bodyStart[b+1]-1 */
@@ -203,6 +211,8 @@ export function buildChain(robot: RobotModel, opts: ChainOptions): RobotChain {
     jointRot: new Float64Array(dof * 9),
     jointTrans: new Float64Array(dof * 3),
     prismatic: new Uint8Array(dof),
+    jointPerm: new Int8Array(dof * 3).fill(-1),
+    jointSign: new Float64Array(dof * 3),
     sphereCenters: new Float64Array(bodyCenters.flat()),
     bodyStart: new Int32Array(dof + 2),
     tipRot: new Float64Array(tipInBody.rot),
@@ -212,6 +222,13 @@ export function buildChain(robot: RobotModel, opts: ChainOptions): RobotChain {
     constants.jointRot.set(t.rot, k * 9);
     constants.jointTrans.set(t.pos, k * 3);
     constants.prismatic[k] = actuated[k]!.type === 'prismatic' ? 1 : 0;
+    const perm = signedPermutation(t.rot);
+    if (perm !== null) {
+      for (let c = 0; c < 3; c++) {
+        constants.jointPerm[k * 3 + c] = perm.row[c]!;
+        constants.jointSign[k * 3 + c] = perm.sign[c]!;
+      }
+    }
   });
   for (let b = 0, s = 0; b <= dof + 1; b++) {
     while (s < spheres.length && spheres[s]!.body < b) s++;
@@ -229,6 +246,25 @@ export function buildChain(robot: RobotModel, opts: ChainOptions): RobotChain {
     skipped,
     rigid.map((r) => ({ link: r.link, body: r.body })),
   );
+}
+
+/** For a rotation whose entries are all exactly 0 or ±1: per column, the row of its ±1 and the sign. */
+function signedPermutation(rot: readonly number[]): { row: number[]; sign: number[] } | null {
+  const row: number[] = [];
+  const sign: number[] = [];
+  for (let c = 0; c < 3; c++) {
+    let found = -1;
+    for (let r = 0; r < 3; r++) {
+      const v = rot[r * 3 + c]!;
+      if (v === 0) continue;
+      if ((v !== 1 && v !== -1) || found >= 0) return null;
+      found = r;
+      sign[c] = v;
+    }
+    if (found < 0) return null;
+    row[c] = found;
+  }
+  return new Set(row).size === 3 ? { row, sign } : null;
 }
 
 /** sin and cos of the current joint angle (scratch of forwardFrames) */
@@ -251,7 +287,7 @@ export function forwardFrames(
   ee: Float64Array,
   joints: Float64Array | null,
 ): void {
-  const { jointRot: A, jointTrans: T, prismatic, tipRot, tipTrans } = c;
+  const { jointRot: A, jointTrans: T, prismatic, tipRot, tipTrans, jointPerm: perm, jointSign: sign } = c;
   let r00 = 1, r01 = 0, r02 = 0, r10 = 0, r11 = 1, r12 = 0, r20 = 0, r21 = 0, r22 = 1;
   let px = 0, py = 0, pz = 0;
   frames[0] = 1; frames[1] = 0; frames[2] = 0;
@@ -259,13 +295,25 @@ export function forwardFrames(
   frames[6] = 0; frames[7] = 0; frames[8] = 1;
   frames[9] = 0; frames[10] = 0; frames[11] = 0;
   for (let k = 0; k < dof; k++) {
-    const a = k * 9;
-    const a0 = A[a]!, a1 = A[a + 1]!, a2 = A[a + 2]!;
-    const a3 = A[a + 3]!, a4 = A[a + 4]!, a5 = A[a + 5]!;
-    const a6 = A[a + 6]!, a7 = A[a + 7]!, a8 = A[a + 8]!;
-    const m00 = r00 * a0 + r01 * a3 + r02 * a6, m01 = r00 * a1 + r01 * a4 + r02 * a7, m02 = r00 * a2 + r01 * a5 + r02 * a8;
-    const m10 = r10 * a0 + r11 * a3 + r12 * a6, m11 = r10 * a1 + r11 * a4 + r12 * a7, m12 = r10 * a2 + r11 * a5 + r12 * a8;
-    const m20 = r20 * a0 + r21 * a3 + r22 * a6, m21 = r20 * a1 + r21 * a4 + r22 * a7, m22 = r20 * a2 + r21 * a5 + r22 * a8;
+    let m00: number, m01: number, m02: number, m10: number, m11: number, m12: number, m20: number, m21: number, m22: number;
+    const pc = k * 3;
+    if (perm[pc]! >= 0) {
+      // M = R·A with A a signed permutation: column c of M is ±(column perm[c] of R), read back from frames
+      const f = k * 12;
+      const p0 = f + perm[pc]!, p1 = f + perm[pc + 1]!, p2 = f + perm[pc + 2]!;
+      const s0 = sign[pc]!, s1 = sign[pc + 1]!, s2 = sign[pc + 2]!;
+      m00 = s0 * frames[p0]!; m01 = s1 * frames[p1]!; m02 = s2 * frames[p2]!;
+      m10 = s0 * frames[p0 + 3]!; m11 = s1 * frames[p1 + 3]!; m12 = s2 * frames[p2 + 3]!;
+      m20 = s0 * frames[p0 + 6]!; m21 = s1 * frames[p1 + 6]!; m22 = s2 * frames[p2 + 6]!;
+    } else {
+      const a = k * 9;
+      const a0 = A[a]!, a1 = A[a + 1]!, a2 = A[a + 2]!;
+      const a3 = A[a + 3]!, a4 = A[a + 4]!, a5 = A[a + 5]!;
+      const a6 = A[a + 6]!, a7 = A[a + 7]!, a8 = A[a + 8]!;
+      m00 = r00 * a0 + r01 * a3 + r02 * a6; m01 = r00 * a1 + r01 * a4 + r02 * a7; m02 = r00 * a2 + r01 * a5 + r02 * a8;
+      m10 = r10 * a0 + r11 * a3 + r12 * a6; m11 = r10 * a1 + r11 * a4 + r12 * a7; m12 = r10 * a2 + r11 * a5 + r12 * a8;
+      m20 = r20 * a0 + r21 * a3 + r22 * a6; m21 = r20 * a1 + r21 * a4 + r22 * a7; m22 = r20 * a2 + r21 * a5 + r22 * a8;
+    }
     const t0 = T[k * 3]!, t1 = T[k * 3 + 1]!, t2 = T[k * 3 + 2]!;
     const ox = px + r00 * t0 + r01 * t1 + r02 * t2;
     const oy = py + r10 * t0 + r11 * t1 + r12 * t2;
