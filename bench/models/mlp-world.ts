@@ -1,8 +1,8 @@
 /**
  * A learned world model of the size odra trains by default (`odra train`: predictor hidden [256, 256],
  * silu) on a 64-d latent plus 6-DoF proprioception, with random weights: the real LearnedWorldModel,
- * rolling out through an ONNX Runtime session of the exported predictor and differentiating through
- * the same MLP in Float64 (src/world-model/learned.ts).
+ * rolling out and differentiating through its fused ONNX Runtime graphs (one call per rollout and one
+ * per VJP, src/world-model/learned-rollout-onnx.ts), as a model loaded from disk does.
  */
 import { InferenceSession } from 'onnxruntime-node';
 import type { OnnxProviderName } from '../../src/compute/onnx-providers.ts';
@@ -95,7 +95,7 @@ export async function createMlpWorld(opts: { dtS: number; threads: number; provi
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
   });
-  const model = new LearnedWorldModel(modelJson(spec, opts.dtS), weights, session);
+  const model = new LearnedWorldModel(modelJson(spec, opts.dtS), weights, session, { fused: { threads: opts.threads, providers: opts.providers } });
   const flopsPerRow = spec.mlp.layers.reduce((s, l) => s + 2 * l.inDim * l.outDim, 0);
   return { model, spec, flopsPerRow, threads: opts.threads, providers: opts.providers, dispose: () => model.dispose() };
 }

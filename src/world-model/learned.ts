@@ -1,7 +1,9 @@
 /**
  * The learned latent world model: state rows [z | q | qd], where z is the encoding of the camera image.
- * Forward rollouts run the exported predictor step through ONNX Runtime, one batched call per step;
- * gradients (rolloutVjp) backpropagate through the same MLP in plain Float64 algebra (learned-mlp.ts).
+ * With ONNX Runtime, a rollout is one call of a graph unrolled over the horizon and rolloutVjp one call
+ * of its reverse-mode graph (learned-rollout-onnx.ts, built here from the weights); a predictor those
+ * graphs cannot express steps the exported predictor once per step. With backend 'js', rollouts and
+ * gradients run the same MLP in plain Float64 algebra (learned-mlp.ts).
  *
  * `loadLearnedWorldModel(dir)` reads a directory written by `odra train` (see learned-format.ts). It is a
  * configure-time call; after it, step/rollout/rolloutVjp do no I/O.
@@ -19,6 +21,8 @@ import {
 } from './learned-format.ts';
 import { areaResizeRgb8, inputOrder, rgb8ToUnitNchw } from './learned-image.ts';
 import { MlpF64 } from './learned-mlp.ts';
+import { fusedRolloutUnsupported } from './learned-rollout-onnx.ts';
+import { FusedRollout, type FusedRolloutOptions } from './learned-rollout-session.ts';
 import { makeStateLayout, type StateLayout, type WorldModel } from './world-model.ts';
 
 export type LearnedBackend = 'onnx' | 'js';
@@ -26,8 +30,16 @@ export type LearnedBackend = 'onnx' | 'js';
 export interface LoadLearnedOptions {
   /** forward inference: ONNX Runtime (default) or the plain Float64 MLP */
   backend?: LearnedBackend;
-  /** ONNX Runtime intra-op threads; default 1 (the planner's batches are small) */
+  /**
+   * ONNX Runtime intra-op threads; default 1 (the planner's batches are small). The fused rollout graphs
+   * use them for batches of 64 network rows or more only (FusedRolloutOptions.parallelMinRows).
+   */
   threads?: number;
+  /**
+   * backend 'onnx': roll out and differentiate through graphs unrolled over the horizon (default true);
+   * false steps the exported predictor once per step and differentiates in Float64
+   */
+  fusedRollout?: boolean;
 }
 
 /** Encodes camera images into the model's latent. */
@@ -198,6 +210,14 @@ class OnnxStep {
   }
 }
 
+export interface LearnedWorldModelOptions {
+  /**
+   * Sessions of the fused rollout graphs (used when an ONNX Runtime session is given and the predictor
+   * fits them); false: step the given session once per horizon step and differentiate in Float64
+   */
+  fused?: FusedRolloutOptions | false;
+}
+
 export class LearnedWorldModel implements WorldModel {
   readonly kind = 'learned';
   readonly layout: StateLayout;
@@ -207,10 +227,14 @@ export class LearnedWorldModel implements WorldModel {
   readonly differentiable = true;
   readonly backend: LearnedBackend;
   readonly predictor: PredictorF64;
+  /** the fused rollout graphs, or null (backend 'js', or a predictor they cannot express) */
+  readonly fused: FusedRollout | null;
   private readonly onnx: OnnxStep | null;
   private gA = new Float64Array(0);
+  /** `T×B` of the last rolloutVjp: a rollout of that size keeps what the next VJP needs */
+  private vjpSize = '';
 
-  constructor(spec: LearnedModelJson, weights: MlpWeights, session: InferenceSession | null) {
+  constructor(spec: LearnedModelJson, weights: MlpWeights, session: InferenceSession | null, opts: LearnedWorldModelOptions = {}) {
     const p = spec.predictor;
     this.layout = makeStateLayout(p.latentDim, p.dof);
     this.stateDim = p.stateDim;
@@ -219,6 +243,7 @@ export class LearnedWorldModel implements WorldModel {
     this.predictor = new PredictorF64(p, weights);
     this.onnx = session ? new OnnxStep(session, p.stateDim, p.actionDim) : null;
     this.backend = session ? 'onnx' : 'js';
+    this.fused = session && opts.fused !== false && fusedRolloutUnsupported(p) === null ? new FusedRollout(p, weights, opts.fused ?? {}) : null;
   }
 
   step(s: Float64Array, a: Float64Array, n: number, out: Float64Array): void | Promise<void> {
@@ -227,6 +252,8 @@ export class LearnedWorldModel implements WorldModel {
   }
 
   async rollout(s0: Float64Array, actions: Float64Array, T: number, B: number, states: Float64Array): Promise<void> {
+    // a planner that differentiated this size last time will do so again (the gradient planner, each step)
+    if (this.fused) return this.fused.rollout(s0, actions, T, B, states, this.vjpSize === `${T}x${B}`);
     const D = this.stateDim;
     const A = this.actionDim;
     for (let b = 0; b < B; b++) states.set(s0.subarray(0, D), b * D);
@@ -241,7 +268,11 @@ export class LearnedWorldModel implements WorldModel {
     }
   }
 
-  rolloutVjp(actions: Float64Array, T: number, B: number, states: Float64Array, gStates: Float64Array, gActions: Float64Array): void {
+  rolloutVjp(actions: Float64Array, T: number, B: number, states: Float64Array, gStates: Float64Array, gActions: Float64Array): void | Promise<void> {
+    if (this.fused) {
+      this.vjpSize = `${T}x${B}`;
+      return this.fused.vjp(actions, T, B, states, gStates, gActions);
+    }
     const D = this.stateDim;
     const A = this.actionDim;
     const rowS = B * D;
@@ -260,6 +291,7 @@ export class LearnedWorldModel implements WorldModel {
   }
 
   async dispose(): Promise<void> {
+    await this.fused?.release();
     await this.onnx?.release();
   }
 }
@@ -401,7 +433,7 @@ export async function loadLearnedWorldModel(dir: string, opts: LoadLearnedOption
       throw new LearnedModelError(dir, [`ONNX Runtime could not load the exported networks: ${(err as Error).message}`]);
     }
   }
-  const model = new LearnedWorldModel(spec, predW, predSession);
+  const model = new LearnedWorldModel(spec, predW, predSession, { fused: opts.fusedRollout === false ? false : { threads: opts.threads ?? 1, providers: ['cpu'] } });
   const encoder = new LatentEncoder(spec, encSession, encSession ? null : new EncoderF64(spec.encoder.image, spec.encoder.mlp, encW));
   return { model, encoder, latentDim: spec.latentDim, spec, dir };
 }
