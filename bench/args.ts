@@ -14,10 +14,12 @@ export interface BenchArgs {
   filters: string[];
   /** agent ticks of the memory suite; null = the default (50,000; 500 with --quick) */
   ticks: number | null;
+  /** cost worker threads for large planner batches; null = the default (cores − 1) */
+  threads: number | null;
   help: boolean;
 }
 
-export const USAGE = `Usage: odra bench [--suite NAME...] [--quick] [--json] [--filter TEXT...] [--ticks N]
+export const USAGE = `Usage: odra bench [--suite NAME...] [--quick] [--json] [--filter TEXT...] [--ticks N] [--threads N]
 
 Measures odra's speed on this machine: every case is warmed up and repeated, and reported as
 p50/p99 wall time. The run starts with the backends it uses (tfjs, ONNX Runtime providers) and the
@@ -37,6 +39,8 @@ Options:
   --json           print one JSON object with every number on stdout (progress goes to stderr)
   --filter TEXT    run only cases whose name contains TEXT (repeatable), e.g. mppi/kinematic
   --ticks N        agent ticks of the memory suite (default 50000; 500 with --quick)
+  --threads N      cost worker threads for planner batches of 8192+ state-steps (default: cores − 1;
+                   0 = everything on one thread); results are the same, only the time changes
   -h, --help       show this help
 `;
 
@@ -46,6 +50,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   filter: { type: 'string', multiple: true },
   ticks: { type: 'string' },
+  threads: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -68,12 +73,19 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     if (!/^\d+$/.test(v.ticks.trim()) || !Number.isSafeInteger(n) || n < 100) throw new UsageError(`--ticks: expected an integer ≥ 100, got '${v.ticks}'`);
     ticks = n;
   }
+  let threads: number | null = null;
+  if (v.threads !== undefined) {
+    const n = Number(v.threads);
+    if (!/^\d+$/.test(v.threads.trim()) || !Number.isSafeInteger(n) || n > 64) throw new UsageError(`--threads: expected an integer from 0 to 64, got '${v.threads}'`);
+    threads = n;
+  }
   return {
     suites,
     quick: v.quick === true,
     json: v.json === true,
     filters: (v.filter ?? []).filter((f) => f !== ''),
     ticks,
+    threads,
     help: v.help === true,
   };
 }

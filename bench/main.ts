@@ -3,6 +3,7 @@
  * JSON object for machines. Progress goes to stderr only. Suites load only when they run.
  */
 import type { CliIo } from '../src/cli/command.ts';
+import { setCostThreads, startCostWorkers } from '../src/cost/parallel.ts';
 import { parseBenchArgs, USAGE, type SuiteName } from './args.ts';
 import { chooseBackends, loadAvgNow, machineInfo } from './env.ts';
 import { formatReport } from './format.ts';
@@ -20,6 +21,14 @@ async function runSuite(name: SuiteName, ctx: SuiteContext, report: BenchReport)
     }
     case 'planners': {
       const { runPlanners } = await import('./suites/planners.ts');
+      // start the cost workers first, so that no measured plan runs while they are still starting
+      const workers = await startCostWorkers();
+      ctx.progress(`planners: ${workers} cost worker thread(s) ready`);
+      report.notices.push(
+        workers > 0
+          ? `cost evaluations of 8192+ state-steps run on the calling thread and ${workers} worker thread(s) (--threads to change)`
+          : 'cost evaluations run on the calling thread only (--threads 0, or one core)',
+      );
       report.planners = await runPlanners(ctx);
       return;
     }
@@ -58,6 +67,7 @@ export async function runBench(argv: readonly string[], io: CliIo): Promise<numb
   if (backends.tfjs.notice !== undefined) notices.push(backends.tfjs.notice);
   if (backends.onnx.notice !== undefined) notices.push(backends.onnx.notice);
   for (const n of notices) progress(n);
+  if (args.threads !== null) setCostThreads(args.threads);
   const repeat = repeatOptions(args.quick);
   const report: BenchReport = {
     schema: REPORT_SCHEMA,

@@ -49,6 +49,9 @@ describe('bench arguments and report', () => {
     assert.equal(a.quick && a.json, true, 'flags');
     assert.deepEqual(a.filters, ['mppi'], 'filters');
     assert.equal(a.ticks, 1000, 'ticks');
+    assert.equal(a.threads, null, 'cost threads: the default unless given');
+    assert.equal(parseBenchArgs(['--threads', '0']).threads, 0, '--threads 0: one thread');
+    assert.throws(() => parseBenchArgs(['--threads', 'two']), /--threads/, 'a bad thread count is a usage error');
     assert.equal(selected('mppi/kinematic/64x8x3', a.filters), true, 'substring match');
     assert.equal(selected('cem/kinematic/64x8x3', a.filters), false, 'no match');
     assert.equal(selected('anything', []), true, 'no filter: everything');
