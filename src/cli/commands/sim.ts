@@ -393,7 +393,7 @@ async function runGoalImages(args: SimArgs, io: CliIo): Promise<number> {
     keepOutViolations: result.keepOutViolationTicks,
     interventions: result.interventions,
     planMs: result.planMsCount > 0 ? { p50: result.planMsP50, p99: result.planMsP99 } : null,
-    controlHz: 1 / dt,
+    controlHz: Math.round(1e6 / dt) / 1e6,
     planner: result.settings.planner,
     goal: 'image',
     seed: args.seed,
