@@ -1,8 +1,9 @@
 /**
- * Fused, value-only evaluation of the built-in cost terms: one pass over each sample's trajectory that
- * computes forward kinematics once per state-step into a few cache-resident scratch arrays and evaluates
- * every active term on it, instead of one pass per term over [T·B]-sized FK arrays (30 MB for
- * 1024 × 32 × 38 spheres, far out of cache).
+ * Fused, value-only evaluation of the built-in cost terms. Forward kinematics runs once per state-step
+ * into a few cache-resident scratch arrays (body frames, tip pose) and every FK term reads it there,
+ * instead of one pass per term over [T·B]-sized FK arrays (30 MB for 1024 × 32 × 38 spheres, far out of
+ * cache). Samples go in blocks of 32 through a joint-space pass and an FK pass, time outer so rows are
+ * read in memory order.
  *
  * It computes exactly what the terms' own `evaluate` computes (the same residuals, norms and per-term
  * sums, in the same order over time), so costs agree with the straightforward evaluation up to

@@ -70,11 +70,14 @@ const JOB_TIMEOUT_MS = 20_000;
 let configuredThreads: number | null = null;
 let pool: CostWorkerPool | null = null;
 
-/** Worker threads used for large evaluations: default = available cores − 1 (at most 7); 0 turns them off. */
-export function setCostThreads(n: number): void {
-  const next = Math.max(0, Math.min(64, Math.floor(n)));
-  if (pool !== null && pool.size !== next) stopCostWorkers();
+/**
+ * Worker threads used for large evaluations: default (null) = available cores − 1, at most 7; 0 turns
+ * them off.
+ */
+export function setCostThreads(n: number | null): void {
+  const next = n === null || !Number.isFinite(n) ? null : Math.max(0, Math.min(64, Math.floor(n)));
   configuredThreads = next;
+  if (pool !== null && pool.size !== costThreads()) stopCostWorkers();
 }
 
 export function costThreads(): number {

@@ -17,7 +17,7 @@ import { arm6, problemFor, rng } from './helpers.ts';
 
 after(() => {
   stopCostWorkers();
-  setCostThreads(Number.NaN);
+  setCostThreads(null);
 });
 
 function planProblem(horizon: number): PlanProblem {
