@@ -3,9 +3,10 @@
  * and (when asked) the gradient w.r.t. states and actions. FK is computed once per evaluation for all
  * terms that need it, and its vector-Jacobian product is applied once at the end.
  *
- * Value-only evaluations of the built-in terms take the fused path (fused.ts): one pass per sample with
- * FK per state-step shared by every term, the same costs up to rounding. Gradients, and any term the
- * fused kernel does not know, run the terms' own `evaluate`.
+ * Value-only evaluations of the built-in terms take the fused path (fused.ts): FK once per state-step,
+ * shared by every term, in cache; the same costs up to rounding; large batches spread over the cost
+ * worker threads (parallel.ts). Gradients, and any term the fused kernel does not know, run the terms'
+ * own `evaluate`.
  */
 import type { FkResult, KinematicChain } from '../robot/chain.ts';
 import { evaluateFused, FusedScratch, fusedProblem } from './fused.ts';
