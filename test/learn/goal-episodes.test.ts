@@ -4,11 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_TABLE_BOX, NEAR_GOALS, robotWithinSupport, runGoalImageEpisodes, sampleGoalPair } from '../../src/learn/goal-episodes.ts';
-import { writeModelDir } from '../../src/learn/model-files.ts';
 import { ClearanceChecker, DEMO_ARM_REGION, jointRegion } from '../../src/learn/workspace.ts';
 import { buildChain } from '../../src/robot/kinematics.ts';
 import { Rng } from '../../src/sim/random.ts';
-import { DEMO_AGENT_CONFIG, DEMO_OBSTACLE, DEMO_URDF_PATH, demoArm, randomWeights, tinyModelJson } from './helpers.ts';
+import { DEMO_AGENT_CONFIG, DEMO_OBSTACLE, DEMO_URDF_PATH, demoArm, tinyModelJson, writeTinyModelDir } from './helpers.ts';
 
 const JOINTS = ['shoulder_pan_joint', 'shoulder_lift_joint', 'elbow_joint', 'wrist_1_joint', 'wrist_2_joint', 'wrist_3_joint'];
 let dir = '';
@@ -53,18 +52,7 @@ describe('goal-image episodes', () => {
 
   test('an episode runs the agent on the learned model, within every limit, and reports it', async () => {
     const json = tinyModelJson({ latentDim: 4, dof: 6, hidden: [16], image: 8 });
-    await writeModelDir(join(dir, 'm'), {
-      dtS: 0.05,
-      jointNames: JOINTS,
-      latentDim: 4,
-      encoder: { mlp: json.encoder.mlp, image: json.encoder.image },
-      predictor: { ...json.predictor },
-      encoderWeights: randomWeights(json.encoder.mlp, 1),
-      predictorWeights: randomWeights(json.predictor.mlp, 2, 0.3),
-      data: {},
-      training: {},
-      metrics: {},
-    });
+    await writeTinyModelDir(join(dir, 'm'), json, { predictorScale: 0.3, jointNames: JOINTS });
     const seen: number[] = [];
     const r = await runGoalImageEpisodes({
       modelDir: join(dir, 'm'),
@@ -109,18 +97,7 @@ describe('odra sim --world-model learned:DIR --goal image', () => {
     const { odra } = await import('../cli/helpers.ts');
     const json = tinyModelJson({ latentDim: 4, dof: 6, hidden: [16], image: 8 });
     const model = join(dir, 'cli-model');
-    await writeModelDir(model, {
-      dtS: 0.05,
-      jointNames: JOINTS,
-      latentDim: 4,
-      encoder: { mlp: json.encoder.mlp, image: json.encoder.image },
-      predictor: { ...json.predictor },
-      encoderWeights: randomWeights(json.encoder.mlp, 1),
-      predictorWeights: randomWeights(json.predictor.mlp, 2, 0.3),
-      data: {},
-      training: {},
-      metrics: {},
-    });
+    await writeTinyModelDir(model, json, { predictorScale: 0.3, jointNames: JOINTS });
     const r = await odra(['sim', '--world-model', `learned:${model}`, '--episodes', '2', '--seed', '3', '--max-ticks', '4', '--warmup-ticks', '2', '--planner', 'mppi', '-p', 'planner.samples:=16', '-p', 'planner.horizon:=4', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim()) as Record<string, unknown> & { episodes: number; goal: string; planner: string; limitViolations: number; keepOutViolations: number; planMs: { p50: number; p99: number } | null; ticks: number; worldModel: string };

@@ -11,6 +11,7 @@ import { nsToRosTime, secondsToNs } from '../../src/learn/mcap/time.ts';
 import { recordPlay, type PlayRecordingSummary } from '../../src/learn/play-recording.ts';
 import { DEMO_ARM_REGION, jointRegion } from '../../src/learn/workspace.ts';
 import { mlpSpec } from '../../src/learn/tf-mlp.ts';
+import { writeModelDir } from '../../src/learn/model-files.ts';
 import { LEARNED_MODEL_FORMAT, LEARNED_MODEL_VERSION, type LearnedModelJson, type MlpSpec, type MlpWeights } from '../../src/world-model/learned-format.ts';
 
 export const DEMO_URDF_PATH = fileURLToPath(new URL('../../config/robots/odra_arm.urdf', import.meta.url));
@@ -80,6 +81,29 @@ export function tinyModelJson(o: { latentDim: number; dof: number; hidden: numbe
     training: {},
     metrics: {},
   };
+}
+
+/**
+ * Writes a model directory (model.json, weights, ONNX exports) of a tiny model from `tinyModelJson`
+ * with seeded random weights; `jointNames` overrides the model's (e.g. the demo arm's).
+ */
+export async function writeTinyModelDir(
+  dir: string,
+  json: LearnedModelJson,
+  o: { predictorScale?: number; jointNames?: readonly string[]; data?: Record<string, unknown> } = {},
+): Promise<void> {
+  await writeModelDir(dir, {
+    dtS: json.dtS,
+    jointNames: [...(o.jointNames ?? json.jointNames)],
+    latentDim: json.latentDim,
+    encoder: { mlp: json.encoder.mlp, image: json.encoder.image },
+    predictor: { ...json.predictor },
+    encoderWeights: randomWeights(json.encoder.mlp, 1),
+    predictorWeights: randomWeights(json.predictor.mlp, 2, o.predictorScale ?? 0.8),
+    data: o.data ?? {},
+    training: {},
+    metrics: {},
+  });
 }
 
 /**

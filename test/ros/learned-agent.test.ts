@@ -10,13 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeHeader, type Float32MultiArray, type Float64MultiArray, type Image } from '../../src/bus/messages.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { writeModelDir } from '../../src/learn/model-files.ts';
 import { goalLatentTopicFor, parseAgentArgs, runAgent } from '../../src/ros/agent-main.ts';
 import { encodeLatent } from '../../src/ros/latent-message.ts';
 import { learnedEncoderPath, learnedEncoderPipeline, learnedModelProblems, type LearnedAgentModel } from '../../src/ros/learned-model.ts';
 import { runPerception } from '../../src/ros/perception-main.ts';
 import { loadLearnedWorldModel } from '../../src/world-model/learned.ts';
-import { randomWeights, tinyModelJson } from '../learn/helpers.ts';
+import { tinyModelJson, writeTinyModelDir } from '../learn/helpers.ts';
 import { FakeParameter, FakeQoS, fakeOverrides, fakeRclnodejs, type FakeEndpoint, type FakeLifecycleNode, type FakeNode } from './fake-rclnodejs.ts';
 
 const JOINTS = ['shoulder_pan_joint', 'shoulder_lift_joint', 'elbow_joint', 'wrist_1_joint', 'wrist_2_joint', 'wrist_3_joint'];
@@ -29,18 +28,7 @@ let dir = '';
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'odra-ros-learned-'));
-  await writeModelDir(dir, {
-    dtS: json.dtS,
-    jointNames: json.jointNames,
-    latentDim: json.latentDim,
-    encoder: { mlp: json.encoder.mlp, image: json.encoder.image },
-    predictor: { ...json.predictor },
-    encoderWeights: randomWeights(json.encoder.mlp, 1),
-    predictorWeights: randomWeights(json.predictor.mlp, 2, 0.8),
-    data: { hash: 'test' },
-    training: {},
-    metrics: {},
-  });
+  await writeTinyModelDir(dir, json, { data: { hash: 'test' } });
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -3,28 +3,16 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeModelDir } from '../../src/learn/model-files.ts';
 import { LearnedModelError, loadLearnedWorldModel } from '../../src/world-model/learned.ts';
 import { areaResizeRgb8 } from '../../src/world-model/learned-image.ts';
-import { randomWeights, tinyModelJson } from '../learn/helpers.ts';
+import { tinyModelJson, writeTinyModelDir } from '../learn/helpers.ts';
 
 const json = tinyModelJson({ latentDim: 6, dof: 3, hidden: [16, 16], image: 8 });
 let dir = '';
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'odra-learned-'));
-  await writeModelDir(dir, {
-    dtS: json.dtS,
-    jointNames: json.jointNames,
-    latentDim: json.latentDim,
-    encoder: { mlp: json.encoder.mlp, image: json.encoder.image },
-    predictor: { ...json.predictor },
-    encoderWeights: randomWeights(json.encoder.mlp, 1),
-    predictorWeights: randomWeights(json.predictor.mlp, 2, 0.8),
-    data: { hash: 'test' },
-    training: {},
-    metrics: {},
-  });
+  await writeTinyModelDir(dir, json, { data: { hash: 'test' } });
 });
 
 after(async () => {
@@ -109,18 +97,7 @@ describe('loadLearnedWorldModel', () => {
   test('truncated weights are reported', async () => {
     const copy = await mkdtemp(join(tmpdir(), 'odra-learned-trunc-'));
     try {
-      await writeModelDir(copy, {
-        dtS: json.dtS,
-        jointNames: json.jointNames,
-        latentDim: json.latentDim,
-        encoder: { mlp: json.encoder.mlp, image: json.encoder.image },
-        predictor: { ...json.predictor },
-        encoderWeights: randomWeights(json.encoder.mlp, 1),
-        predictorWeights: randomWeights(json.predictor.mlp, 2),
-        data: {},
-        training: {},
-        metrics: {},
-      });
+      await writeTinyModelDir(copy, json, { predictorScale: 1 });
       await unlink(join(copy, 'predictor.weights.bin'));
       await writeFile(join(copy, 'predictor.weights.bin'), new Uint8Array(10));
       await assert.rejects(loadLearnedWorldModel(copy), /expected \d+ bytes/);

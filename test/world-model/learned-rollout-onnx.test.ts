@@ -4,7 +4,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
-import { writeModelDir } from '../../src/learn/model-files.ts';
 import { buildPredictorOnnx } from '../../src/learn/onnx-export.ts';
 import { CostEvaluator } from '../../src/cost/evaluator.ts';
 import { LatentGoalTerm } from '../../src/cost/terms/latent-goal.ts';
@@ -14,7 +13,7 @@ import type { Activation, LearnedModelJson, MlpWeights } from '../../src/world-m
 import { buildRolloutForwardOnnx, fusedRolloutUnsupported } from '../../src/world-model/learned-rollout-onnx.ts';
 import { FusedRollout } from '../../src/world-model/learned-rollout-session.ts';
 import { LearnedWorldModel, loadLearnedWorldModel } from '../../src/world-model/learned.ts';
-import { randomWeights, tinyModelJson } from '../learn/helpers.ts';
+import { randomWeights, tinyModelJson, writeTinyModelDir } from '../learn/helpers.ts';
 
 /** A tiny predictor with two hidden layers of the given activation (last layer linear). */
 function model(act: Activation, restAnchored: boolean): { json: LearnedModelJson; weights: MlpWeights } {
@@ -233,18 +232,7 @@ describe('LearnedWorldModel with ONNX Runtime', () => {
     const dir = await mkdtemp(join(tmpdir(), 'odra-fused-'));
     try {
       const json = tinyModelJson({ latentDim: 4, dof: 2, hidden: [12, 12], image: 4 });
-      await writeModelDir(dir, {
-        dtS: json.dtS,
-        jointNames: json.jointNames,
-        latentDim: json.latentDim,
-        encoder: { mlp: json.encoder.mlp, image: json.encoder.image },
-        predictor: { ...json.predictor },
-        encoderWeights: randomWeights(json.encoder.mlp, 1),
-        predictorWeights: randomWeights(json.predictor.mlp, 2, 0.8),
-        data: {},
-        training: {},
-        metrics: {},
-      });
+      await writeTinyModelDir(dir, json);
       const fusedLoad = await loadLearnedWorldModel(dir);
       const stepLoad = await loadLearnedWorldModel(dir, { fusedRollout: false });
       releases.push(async () => {
