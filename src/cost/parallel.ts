@@ -61,7 +61,7 @@ export interface CostJobError {
   message: string;
 }
 
-/** Batches smaller than this many state-steps are evaluated on the calling thread: a job costs ~50 µs. */
+/** Batches smaller than this many state-steps stay on the calling thread: not worth a job's messages and wake-ups. */
 export const PARALLEL_MIN_STATE_STEPS = 8192;
 const CHUNK_SAMPLES = 32;
 /** a job that does not finish in this long means a worker is gone: the caller recomputes it alone */
