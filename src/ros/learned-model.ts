@@ -54,6 +54,8 @@ export async function loadLearnedAgentModel(config: OdraConfig): Promise<Learned
   const loaded = await loadLearnedWorldModel(dir);
   // frames are encoded through the perception pipeline (every image encoding, compressed images, drop counts)
   await loaded.encoder.dispose();
+  // the rollout graphs for the configured horizon are built now, not on the first tick (~90 ms)
+  await loaded.model.fused?.prepare(config.planner.horizon, config.planner.samples);
   return {
     dir,
     model: loaded.model,
