@@ -85,7 +85,8 @@ export function formatReport(r: BenchReport): string {
   if (r.tick) {
     const t = r.tick;
     out.push(`\n== tick: camera → command (${t.path}) ==\n`);
-    out.push(table(['stage', 'p50 ms', 'p99 ms', 'n'], [['camera frame → command', ...timingCells(t.latency)], ['  encode (perception)', ...timingCells(t.encode)], ['  agent tick', ...timingCells(t.agentTick)], ['    of which plan', ...timingCells(t.plan)]]));
+    out.push(table(['stage', 'p50 ms', 'p99 ms', 'n'], [['camera frame → command', ...timingCells(t.latency)], ['  encode (perception)', ...timingCells(t.encode)], ['  agent tick', ...timingCells(t.agentTick)], ['    of which plan', ...timingCells(t.plan)], ['  around the plan (latency − plan)', ...timingCells(t.aroundPlan)]]));
+    out.push(`target: ${t.target.description} ${num(t.target.measured)} ${t.target.unit} (≤ ${t.target.target}) ${t.target.pass ? 'PASS' : 'MISS'}\n`);
     out.push(`planner ${t.planner}, latent ${t.latentDim}, ${t.ticks} ticks measured\n`);
     out.push(notesLines(t.notes));
   }

@@ -103,6 +103,10 @@ export interface TickReport {
   encode: Timing;
   agentTick: Timing;
   plan: Timing;
+  /** per tick: camera frame → command less the planning time (decode, encode, bus, memory, safety) */
+  aroundPlan: Timing;
+  /** everything around the planner adds ≤ 5 ms p99 */
+  target: TargetCheck;
   latentDim: number;
   planner: string;
   notes: string[];

@@ -218,7 +218,7 @@ export async function runPlanners(ctx: SuiteContext): Promise<PlannersReport> {
     );
   }
   notes.push('state-steps/s = rollouts the planner reports × horizon / p50 plan time; "samples" of the gradient planner are its restarts, "iterations" its Adam steps');
-  if (availableParallelism() > 1) notes.push('planners run on one JS thread; only ONNX Runtime sessions may use more');
+  if (availableParallelism() > 1) notes.push('the planners\' own loops run on one JS thread; large cost evaluations are shared with the cost worker threads (see the notices)');
   const unmeasured = unmeasuredTargets(cases);
   if (unmeasured.length > 0) notes.push(`targets not measured in this run (their cases did not run): ${unmeasured.join(', ')}`);
   return {

@@ -22,7 +22,7 @@ import { SimNode } from '../../src/sim/sim-node.ts';
 import { Simulator } from '../../src/sim/simulator.ts';
 import { smallCnn } from '../models/onnx-nets.ts';
 import { GOAL_Q, START_Q } from '../problems.ts';
-import type { SuiteContext, TickReport } from '../report.ts';
+import { checkTarget, type SuiteContext, type TickReport } from '../report.ts';
 import { summarize } from '../stats.ts';
 
 /** bus time between a camera frame and the agent tick that uses it, s */
@@ -95,6 +95,7 @@ export async function runTick(ctx: SuiteContext): Promise<TickReport> {
     const encodes: number[] = [];
     const ticks: number[] = [];
     const plans: number[] = [];
+    const around: number[] = [];
     let missed = 0;
     for (let k = 1; k <= warmup + measured; k++) {
       if (k % GOAL_PERIOD === 1) {
@@ -116,16 +117,19 @@ export async function runTick(ctx: SuiteContext): Promise<TickReport> {
         missed++;
         continue;
       }
-      latency.push(seen.commandAtMs - seen.frameAtMs);
+      const ms = seen.commandAtMs - seen.frameAtMs;
+      latency.push(ms);
       encodes.push(seen.encodeMs);
       ticks.push(tel.tickMs);
       if (tel.plan !== null) plans.push(tel.plan.ms);
+      around.push(ms - (tel.plan?.ms ?? 0));
     }
     if (latency.length === 0) throw new Error(`tick bench: no frame led to a command (${simNode.stats.images} frames, ${agentNode.stats.published} commands)`);
     const notes = [
       `${simNode.stats.images} frames rendered, ${agentNode.stats.published} commands sent, ${agentNode.stats.overruns} overruns`,
       'the simulator and camera rendering run before the frame is delivered and are not part of the latency',
     ];
+    const aroundPlan = summarize(around);
     if (missed > 0) notes.push(`${missed} ticks had no frame or no command and were not counted`);
     return {
       path: 'SimNode camera → bus → PerceptionPipeline (small CNN, ONNX Runtime) → AgentNode tick (agent.step: memory, planner, safety) → command on the bus → SimNode',
@@ -134,6 +138,16 @@ export async function runTick(ctx: SuiteContext): Promise<TickReport> {
       encode: summarize(encodes),
       agentTick: summarize(ticks),
       plan: summarize(plans),
+      aroundPlan,
+      target: checkTarget({
+        id: 'tick-around-plan',
+        description: 'everything around the planner in a tick (decode, encode 64×64, memory, safety, bus), p99',
+        case: 'tick',
+        measured: aroundPlan.p99Ms,
+        unit: 'ms',
+        op: '<=',
+        target: 5,
+      }),
       latentDim: pipeline.latentDim,
       planner: `${config.planner.name} ${config.planner.samples} samples × horizon ${config.planner.horizon} × ${config.planner.iterations} iterations`,
       notes,
