@@ -10,7 +10,7 @@ import { InProcessBus } from '../bus/in-process.ts';
 import type { LogRecord } from '../bus/logger.ts';
 import { loadConfig } from '../config/load.ts';
 import type { OdraConfig } from '../config/schema.ts';
-import { AgentNode } from '../nodes/agent-node.ts';
+import { AgentNode, type AgentNodeOptions } from '../nodes/agent-node.ts';
 import { buildChain, loadRobot, type RobotChain } from '../robot/index.ts';
 import type { RobotModel } from '../robot/types.ts';
 import { zonesFromParameters } from '../sim/episode-scenario.ts';
@@ -66,6 +66,8 @@ export interface SimWorldOptions {
   /** where node warnings and errors go (default: nowhere) */
   log?: CliStream;
   createModel?: (settings: AgentSettings, latentDim: number) => WorldModel;
+  /** more agent node options (a perception latent: latentDim and latentSource) */
+  agentOptions?: Pick<AgentNodeOptions, 'latentDim' | 'latentSource'>;
   /** the robot, when the caller loaded it already */
   arm?: Arm;
 }
@@ -136,6 +138,7 @@ export async function createSimWorld(opts: SimWorldOptions): Promise<SimWorld> {
       chain,
       seed: opts.seed ?? 1,
       ...(opts.createModel !== undefined ? { createModel: opts.createModel } : {}),
+      ...opts.agentOptions,
     });
   } catch (e) {
     bus.destroy();

@@ -223,10 +223,40 @@ export function robotWithinSupport(robot: RobotModel, jointNames: readonly strin
 /** The table top of the demo scene as a keep-out box (top face at z = 0 in base_link): the chain treats the table as environment. */
 export const DEMO_TABLE_BOX = [-0.35, -0.6, -0.1, 1.05, 0.6, 0.0];
 
-interface Setup {
+/** Clearance margins of drawn start and goal configurations. */
+export const GOAL_PAIR_MARGINS: ClearanceMargins = { zoneM: 0.08, tableM: 0.06, selfM: 0 };
+
+/**
+ * Which joints a goal image can specify: the image change per radian of each joint, measured on
+ * configurations of the region (drawn with the run's own seed), and the joints held (see heldJoints).
+ */
+export function heldJoints(
+  sim: Simulator,
+  camera: CameraRenderer,
+  chain: KinematicChain,
+  region: JointRegion,
+  checker: ClearanceChecker,
+  margins: ClearanceMargins,
+  opts: Pick<GoalImageRunOptions, 'seed' | 'heldJoints' | 'visibilityThreshold'>,
+): { visibility: number[]; heldNames: string[]; held: Uint8Array } {
+  const names = [...chain.jointNames];
+  const probe = new Rng(opts.seed + 7919);
+  const probes: Float64Array[] = [];
+  for (let i = 0; i < 8; i++) {
+    const q0 = new Float64Array(chain.dof);
+    if (sampleClearConfiguration(probe, region, checker, margins, q0)) probes.push(q0);
+  }
+  const visibility = jointVisibility(sim, camera, probes);
+  const threshold = opts.visibilityThreshold ?? DEFAULT_VISIBILITY_THRESHOLD;
+  const heldNames = opts.heldJoints === undefined || opts.heldJoints === 'auto' ? names.filter((_, j) => visibility[j]! < threshold) : [...opts.heldJoints];
+  return { visibility, heldNames, held: Uint8Array.from(names, (n) => (heldNames.includes(n) ? 1 : 0)) };
+}
+
+export interface Setup {
   cfg: OdraConfig;
   robot: RobotModel;
   urdfXml: string;
+  urdfPath: string;
   chain: KinematicChain;
   /** the model's support as soft limits (see robotWithinSupport) */
   supportRobot: RobotModel;
@@ -237,7 +267,8 @@ interface Setup {
   drawRegion: JointRegion;
 }
 
-function setup(opts: GoalImageRunOptions, loaded: LoadedLearnedWorldModel): Setup {
+/** The run's configuration, robot, chains and draw region for a model (shared with `odra sim --goal image`). */
+export function goalImageSetup(opts: GoalImageRunOptions, loaded: LoadedLearnedWorldModel): Setup {
   const cfg = loadConfig({ files: [opts.agentConfigFile ?? 'config/odra_agent.yaml'], ...(opts.configOverrides !== undefined ? { overrides: opts.configOverrides } : {}) });
   const urdfPath = opts.urdfPath ?? (cfg.robot.description_file !== '' ? cfg.robot.description_file : 'config/robots/odra_arm.urdf');
   const urdfXml = readFileSync(urdfPath, 'utf8');
@@ -283,7 +314,7 @@ function setup(opts: GoalImageRunOptions, loaded: LoadedLearnedWorldModel): Setu
   for (let o = 0; o + 6 <= configBoxes.length; o += 6) {
     zones.push({ box: { min: [configBoxes[o]!, configBoxes[o + 1]!, configBoxes[o + 2]!], max: [configBoxes[o + 3]!, configBoxes[o + 4]!, configBoxes[o + 5]!] } });
   }
-  return { cfg, robot, urdfXml, chain, supportRobot, settings, zones, configBoxes, drawRegion };
+  return { cfg, robot, urdfXml, urdfPath, chain, supportRobot, settings, zones, configBoxes, drawRegion };
 }
 
 /** Start and goal configurations: both clear, the straight joint-space path between them clear, the distances in range. */
@@ -338,7 +369,7 @@ function l1(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<GoalImageReport> {
   if (!opts.model && !opts.modelDir) throw new Error('goal-image episodes: give modelDir or model');
   const loaded = opts.model ?? (await loadLearnedWorldModel(opts.modelDir!));
-  const s = setup(opts, loaded);
+  const s = goalImageSetup(opts, loaded);
   const { chain, settings } = s;
   const names = [...chain.jointNames];
   const dof = chain.dof;
@@ -348,7 +379,7 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
   const radius = opts.successRadiusM ?? 0.02;
   const settleTicks = opts.settleTicks ?? 5;
   const region = s.drawRegion;
-  const margins: ClearanceMargins = { zoneM: 0.08, tableM: 0.06, selfM: 0 };
+  const margins = GOAL_PAIR_MARGINS;
   const checker = new ClearanceChecker(chain, s.configBoxes, 0);
   const sim = await Simulator.create({ robot: s.robot, urdfXml: s.urdfXml, commandInterface: 'velocity', jointNames: names });
   const camera = new CameraRenderer({ width: 64, height: 64 });
@@ -368,17 +399,7 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
     const img = camera.render(sim.geomPoses(), camPos, camMat, sim.timeS);
     return loaded.encoder.encode(img.data, img.width, img.height);
   };
-  // which joints a goal image can specify: measured on configurations of the region (own seed)
-  const probe = new Rng(opts.seed + 7919);
-  const probes: Float64Array[] = [];
-  for (let i = 0; i < 8; i++) {
-    const q0 = new Float64Array(dof);
-    if (sampleClearConfiguration(probe, region, checker, margins, q0)) probes.push(q0);
-  }
-  const visibility = jointVisibility(sim, camera, probes);
-  const threshold = opts.visibilityThreshold ?? DEFAULT_VISIBILITY_THRESHOLD;
-  const heldNames = opts.heldJoints === undefined || opts.heldJoints === 'auto' ? names.filter((_, j) => visibility[j]! < threshold) : [...opts.heldJoints];
-  const held = Uint8Array.from(names, (n) => (heldNames.includes(n) ? 1 : 0));
+  const { visibility, heldNames, held } = heldJoints(sim, camera, chain, region, checker, margins, opts);
   const agentChain = buildChain(robotHoldingJoints(s.supportRobot, heldNames), { baseLink: s.cfg.robot.base_link, tipLink: s.cfg.robot.tip_link });
   try {
     const runEpisode = async (e: number, start: Float64Array, goal: Float64Array, maxTicks: number): Promise<GoalImageEpisode & { planMs: number[]; interventions: Record<string, number> }> => {

@@ -10,13 +10,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { Image } from '../bus/messages.ts';
 import type { JointLimits } from '../robot/types.ts';
 import type { KeepOutZone } from './keep-out.ts';
 
 export type EpisodeGoal =
   | { kind: 'joints'; joints: Float64Array }
   /** orientation: quaternion x y z w, or null for a position-only goal */
-  | { kind: 'pose'; position: Float64Array; orientation: Float64Array | null };
+  | { kind: 'pose'; position: Float64Array; orientation: Float64Array | null }
+  /**
+   * a goal image (the camera's view of the arm at the goal configuration), sent to the perception
+   * node's goal image topic; success is judged on the end effector's `position` there
+   */
+  | { kind: 'image'; image: Image; position: Float64Array };
 
 export interface EpisodeSpec {
   /** joint positions, rad, controlled joint order */

@@ -1,8 +1,9 @@
 /**
  * Runs simulated episodes against an agent that it reaches only through the bus, as a test operator
  * would: reset the simulator to the start, call the agent's `~/reset`, publish the goal on
- * `~/goal_joints` or `~/goal_pose` (and the episode's keep-out zones as parameters), then let the
- * clock run until the goal is reached or the tick limit passes.
+ * `~/goal_joints` or `~/goal_pose` (or a goal image on the perception node's goal image topic), and the
+ * episode's keep-out zones as parameters, then let the clock run until the goal is reached or the
+ * tick limit passes.
  *
  * Success and violations are judged from the simulator's true state, never from what the agent
  * believes: joints within `jointTolRad` of a joint goal, or the end effector within `eePosTolM`
@@ -36,6 +37,10 @@ export interface EpisodeRunnerOptions {
    * planning may be asynchronous). Without it the agent's command lands one period late.
    */
   settle?: () => Promise<void>;
+  /** consecutive control ticks the goal must hold for success; default 1 */
+  holdTicks?: number;
+  /** where image goals are published (a perception node's `~/goal_image`); required for image goals */
+  goalImageTopic?: string;
   jointTolRad?: number;
   eePosTolM?: number;
   eeAngleTolRad?: number;
@@ -43,7 +48,7 @@ export interface EpisodeRunnerOptions {
 }
 
 export interface EpisodeResult {
-  goal: 'joints' | 'pose';
+  goal: 'joints' | 'pose' | 'image';
   success: boolean;
   /** control ticks run */
   ticks: number;
@@ -64,6 +69,7 @@ export class EpisodeRunner {
   private readonly driver: BusNode;
   private readonly goalJointsPub;
   private readonly goalPosePub;
+  private readonly goalImagePub;
   private readonly resetClient;
   private readonly configured: { boxes: number[]; spheres: number[] };
   private readonly checker: ConfigurationChecker;
@@ -80,6 +86,7 @@ export class EpisodeRunner {
     this.driver = opts.bus.createNode('odra_sim_episodes');
     this.goalJointsPub = this.driver.createPublisher('sensor_msgs/msg/JointState', `${opts.agentNodeName}/goal_joints`);
     this.goalPosePub = this.driver.createPublisher('geometry_msgs/msg/PoseStamped', `${opts.agentNodeName}/goal_pose`);
+    this.goalImagePub = opts.goalImageTopic !== undefined ? this.driver.createPublisher('sensor_msgs/msg/Image', opts.goalImageTopic, { depth: 1 }) : null;
     this.resetClient = this.driver.createClient('std_srvs/srv/Trigger', `${opts.agentNodeName}/reset`);
     this.configured = zonesToParameters(opts.keepOut);
     this.checker = new ConfigurationChecker(opts.chain, []);
@@ -113,6 +120,8 @@ export class EpisodeRunner {
     let ticks = 0;
     let reachedAtS = 0;
     let success = false;
+    let held = 0;
+    const holdTicks = Math.max(1, this.opts.holdTicks ?? 1);
     try {
       while (ticks < maxTicks) {
         ticks++;
@@ -124,10 +133,13 @@ export class EpisodeRunner {
             bus.spinOnce();
           }
         } else await sleep(controlDtS * 1000);
-        if (untilGoal && this.isReached(this.measure(spec))) {
-          success = true;
-          reachedAtS = bus.steadyNowS() - t0;
-          break;
+        if (untilGoal) {
+          if (!this.isReached(this.measure(spec))) held = 0;
+          else if (++held === 1) reachedAtS = bus.steadyNowS() - t0;
+          if (held >= holdTicks) {
+            success = true;
+            break;
+          }
         }
       }
     } finally {
@@ -172,6 +184,7 @@ export class EpisodeRunner {
       const target = this.checker.endEffector(g.joints).position;
       return { jointErr, eeErr: distance(ee.position, target), angleErr: null };
     }
+    if (g.kind === 'image') return { jointErr: null, eeErr: distance(ee.position, g.position), angleErr: null };
     const angleErr = g.orientation === null ? null : rotationAngle(ee.rotation, quaternionMatrix(g.orientation));
     return { jointErr: null, eeErr: distance(ee.position, g.position), angleErr };
   }
@@ -187,6 +200,11 @@ export class EpisodeRunner {
         velocity: new Float64Array(0),
         effort: new Float64Array(0),
       });
+      return;
+    }
+    if (g.kind === 'image') {
+      if (this.goalImagePub === null) throw new Error('EpisodeRunner: an image goal needs the goalImageTopic option');
+      this.goalImagePub.publish({ ...g.image, header: { ...stamp, frame_id: g.image.header.frame_id } });
       return;
     }
     const o = g.orientation ?? Float64Array.of(0, 0, 0, 0);

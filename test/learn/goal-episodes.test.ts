@@ -93,7 +93,7 @@ describe('goal-image episodes', () => {
 });
 
 describe('odra sim --world-model learned:DIR --goal image', () => {
-  test('runs goal-image episodes and prints the sim summary', async () => {
+  test('runs goal-image episodes through the simulator, perception and agent nodes and prints the sim summary', async () => {
     const { odra } = await import('../cli/helpers.ts');
     const json = tinyModelJson({ latentDim: 4, dof: 6, hidden: [16], image: 8 });
     const model = join(dir, 'cli-model');
@@ -109,5 +109,10 @@ describe('odra sim --world-model learned:DIR --goal image', () => {
     assert.ok(out.planMs !== null && out.planMs.p50 > 0 && out.planMs.p99 >= out.planMs.p50, `plan times ${JSON.stringify(out.planMs)}`);
     assert.ok(out.ticks > 0 && out.ticks <= 8, `ticks ${out.ticks} (warm-up not counted)`);
     assert.ok(out.worldModel.endsWith('cli-model'), out.worldModel);
+    // the goal went as an image through the perception node (warm-up + 2 episodes), and every camera frame was encoded
+    const p = out['perception'] as { frames: number; encoded: number; goalImages: number; goalLatents: number };
+    assert.equal(p.goalImages, 3);
+    assert.equal(p.goalLatents, 3);
+    assert.ok(p.frames > 0 && p.encoded === p.frames, `perception ${JSON.stringify(p)}`);
   });
 });

@@ -326,17 +326,16 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 /**
- * `--world-model learned:DIR --goal image`: goal-image episodes (src/learn/goal-episodes.ts). The agent
- * gets the goal only as the camera's view of the arm at the goal configuration, encoded by the model's
- * encoder; each tick the camera image is encoded and the Agent plans through the learned model under the
- * latent goal cost plus every guardrail, with the safety filter last. Success and violations come from
- * the simulator's true state, as for the other goals.
+ * `--world-model learned:DIR --goal image`: the simulator, a perception node on the model's encoder and
+ * the agent node on the in-process bus (src/cli/sim-goal-image.ts). The agent gets the goal only as the
+ * camera's view of the arm at the goal configuration, sent to the perception node's `~/goal_image`;
+ * success and violations come from the simulator's true state, as for the other goals.
  */
 async function runGoalImages(args: SimArgs, io: CliIo): Promise<number> {
-  const [{ ConfigError, parseOverrideArgs }, { plannerNames }, { runGoalImageEpisodes }, { LearnedModelError }, { packageRoot }, report] = await Promise.all([
+  const [{ ConfigError, parseOverrideArgs }, { plannerNames }, { runGoalImagesOnBus }, { LearnedModelError }, { packageRoot }, report] = await Promise.all([
     import('../../config/index.ts'),
     import('../../planner/registry.ts'),
-    import('../../learn/goal-episodes.ts'),
+    import('../sim-goal-image.ts'),
     import('../../world-model/learned.ts'),
     import('../package-root.ts'),
     import('../sim-report.ts'),
@@ -349,63 +348,49 @@ async function runGoalImages(args: SimArgs, io: CliIo): Promise<number> {
   let overrides: Record<string, unknown>;
   try {
     overrides = parseOverrideArgs(args.params);
+    if (args.planner !== null) overrides['planner.name'] = args.planner;
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
   const total = args.episodes ?? 10;
+  const bar = progressBar(io, total);
   let reached = 0;
-  let result;
+  let run;
   try {
-    result = await runGoalImageEpisodes({
+    bar.update(0, 0);
+    run = await runGoalImagesOnBus({
       modelDir,
+      configFile,
+      overrides,
       episodes: total,
       seed: args.seed,
-      agentConfigFile: configFile,
-      configOverrides: overrides,
       maxTicks: args.maxTicks,
       warmupTicks: args.warmupTicks,
-      ...(args.planner !== null ? { planner: { name: args.planner } } : {}),
-      onEpisode: (e) => {
-        if (e.success) reached++;
-        if (!args.json || io.stderr.isTTY === true) {
-          io.stderr.write(
-            `  episode ${e.index + 1}/${total}: ${e.success ? 'reached' : 'missed '} end effector ${(e.startEeErrM * 100).toFixed(1)} → ${(e.finalEeErrM * 100).toFixed(1)} cm in ${e.ticks} ticks, plan p50 ${e.planMsP50.toFixed(1)} ms (${reached} reached)\n`,
-          );
-        }
+      log: io.stderr,
+      onEpisode: (e, r) => {
+        if (r.success) reached++;
+        bar.update(e + 1, reached);
       },
     });
   } catch (e) {
     if (e instanceof LearnedModelError || e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
+  } finally {
+    bar.end();
   }
-  const eps = result.episodes;
-  const times = eps.flatMap((e) => (e.timeToSuccessS === null ? [] : [e.timeToSuccessS]));
-  const finals = eps.map((e) => e.finalEeErrM);
-  const dt = result.settings.controlDtS;
-  const out: import('../sim-report.ts').SimSummary & { worldModel: string; latent: { startDistMedian: number; finalDistMedian: number } } = {
-    episodes: eps.length,
-    successRate: result.successRate,
-    timeToGoalS: times.length > 0 ? { mean: times.reduce((a, b) => a + b, 0) / times.length, p95: report.quantile(times, 0.95) } : null,
-    finalJointErrorRad: null,
-    finalEeErrorM: finals.length > 0 ? { mean: result.meanFinalEeErrM, max: Math.max(...finals) } : null,
-    limitViolations: result.limitViolationTicks,
-    keepOutViolations: result.keepOutViolationTicks,
-    interventions: result.interventions,
-    planMs: result.planMsCount > 0 ? { p50: result.planMsP50, p99: result.planMsP99 } : null,
-    controlHz: Math.round(1e6 / dt) / 1e6,
-    planner: result.settings.planner,
+  const out = report.summarize({
+    results: run.results,
+    planMs: run.planMs,
+    interventions: run.interventions,
+    controlHz: Math.round(run.config.control.rate_hz * 1e6) / 1e6,
+    planner: run.config.planner.name,
     goal: 'image',
     seed: args.seed,
     warmupTicks: args.warmupTicks,
-    ticks: result.ticks,
-    realtimeFactor: result.wallS > 0 ? (result.ticks * dt) / result.wallS : 0,
-    worldModel: `learned:${modelDir}`,
-    latent: {
-      startDistMedian: report.quantile(eps.map((e) => e.startLatentDist), 0.5),
-      finalDistMedian: report.quantile(eps.map((e) => e.finalLatentDist), 0.5),
-    },
-  };
-  io.stdout.write(args.json ? `${JSON.stringify(out)}\n` : report.formatSummary(out));
+    wallS: run.wallS,
+  });
+  const summary = { ...out, worldModel: `learned:${modelDir}`, heldJoints: run.heldJoints, perception: run.perception };
+  io.stdout.write(args.json ? `${JSON.stringify(summary)}\n` : report.formatSummary(out));
   return 0;
 }
