@@ -133,13 +133,8 @@ export interface GoalImageReport {
   planMsP50: number;
   planMsP95: number;
   planMsP99: number;
-  /** ticks that planned */
-  planMsCount: number;
   /** safety-filter interventions by kind, all episodes */
   interventions: Record<string, number>;
-  /** control ticks run, all episodes */
-  ticks: number;
-  wallS: number;
   settings: {
     planner: string;
     horizon: number;
@@ -392,8 +387,6 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
   const episodes: GoalImageEpisode[] = [];
   const allPlanMs: number[] = [];
   const interventions: Record<string, number> = {};
-  let ticksRun = 0;
-  const wall0 = performance.now();
   const encodeView = async (): Promise<Float32Array> => {
     sim.cameraPose(camPos, camMat);
     const img = camera.render(sim.geomPoses(), camPos, camMat, sim.timeS);
@@ -425,7 +418,6 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
       let subBest = Infinity;
       let subStalled = 0;
       let sub = 0;
-      let agentGoal = 0;
       agent.setGoal({ latent: subs[0]! });
       const planMs: number[] = [];
       let limitTicks = 0;
@@ -463,11 +455,8 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
             sub++;
             subBest = Infinity;
             subStalled = 0;
+            agent.setGoal({ latent: subs[sub]! });
           }
-        }
-        if (opts.subgoals && sub > 0 && agentGoal !== sub) {
-          agentGoal = sub;
-          agent.setGoal({ latent: subs[sub]! });
         }
         const out = await agent.step(now, { jointState: { stampS: now, names, position: q, velocity: qd }, latent: { stampS: now, z } });
         if (out.telemetry.plan) planMs.push(out.telemetry.plan.ms);
@@ -515,7 +504,6 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
       const { planMs, interventions: ivs, ...ep } = await runEpisode(e, start, goal, maxTicks);
       allPlanMs.push(...planMs);
       for (const [k, n] of Object.entries(ivs)) interventions[k] = (interventions[k] ?? 0) + n;
-      ticksRun += ep.ticks;
       episodes.push(ep);
       opts.onEpisode?.(ep);
     }
@@ -537,10 +525,7 @@ export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<G
     planMsP50: percentile(allPlanMs, 0.5),
     planMsP95: percentile(allPlanMs, 0.95),
     planMsP99: percentile(allPlanMs, 0.99),
-    planMsCount: allPlanMs.length,
     interventions,
-    ticks: ticksRun,
-    wallS: (performance.now() - wall0) / 1000,
     settings: {
       planner: settings.planner.name,
       horizon: settings.planner.horizon,

@@ -5,7 +5,7 @@
  * - collapse diagnostics: the smallest per-dimension std and the effective rank
  *   exp(H(σ/Σσ)) of the centred latents' singular values σ (Roy & Vetterli 2007).
  */
-import type { LoadedLearnedWorldModel } from '../world-model/learned.ts';
+import type { LearnedEncoder, LoadedLearnedWorldModel } from '../world-model/learned.ts';
 import type { Dataset } from './dataset.ts';
 
 export interface LatentMetrics {
@@ -89,6 +89,24 @@ export function collapseDiagnostics(z: Float32Array | Float64Array, n: number, d
   return { std, singularValues: sv, effectiveRank: total > 0 ? Math.exp(h) : 0 };
 }
 
+/** Encodes the given frames of a dataset (stored at the encoder's size), 256 at a time → [frames, latentDim]. */
+export async function encodeFrames(encoder: LearnedEncoder, latentDim: number, ds: Dataset, frames: readonly number[]): Promise<Float32Array> {
+  if (encoder.image.width !== ds.width || encoder.image.height !== ds.height) {
+    throw new Error(`encoding frames: the data are stored at ${ds.width}×${ds.height}, the encoder takes ${encoder.image.width}×${encoder.image.height}`);
+  }
+  const per = ds.width * ds.height * 3;
+  const Z = new Float32Array(frames.length * latentDim);
+  const chunk = 256;
+  const buf = new Uint8Array(chunk * per);
+  for (let i = 0; i < frames.length; i += chunk) {
+    const m = Math.min(chunk, frames.length - i);
+    for (let k = 0; k < m; k++) buf.set(ds.images.subarray(frames[i + k]! * per, (frames[i + k]! + 1) * per), k * per);
+    const z = await encoder.encodeResized(buf.subarray(0, m * per), m);
+    Z.set(z.subarray(0, m * latentDim), i * latentDim);
+  }
+  return Z;
+}
+
 /**
  * Encodes the frames of the given segments and runs open-loop predictions of `max(horizons)` steps
  * from windows starting every `stride` frames (at most maxWindows of them).
@@ -107,10 +125,6 @@ export async function latentMetrics(
   const Dz = loaded.latentDim;
   const dof = ds.dof;
   const D = model.stateDim;
-  const per = ds.width * ds.height * 3;
-  if (encoder.image.width !== ds.width || encoder.image.height !== ds.height) {
-    throw new Error(`latent metrics: the data are stored at ${ds.width}×${ds.height}, the encoder takes ${encoder.image.width}×${encoder.image.height}`);
-  }
   // encode every frame of the segments
   const frames: number[] = [];
   for (const s of segmentIds) {
@@ -118,15 +132,7 @@ export async function latentMetrics(
     for (let n = seg.start; n < seg.start + seg.length; n++) frames.push(n);
   }
   const zOf = new Map<number, number>();
-  const Z = new Float32Array(frames.length * Dz);
-  const chunk = 256;
-  const buf = new Uint8Array(chunk * per);
-  for (let i = 0; i < frames.length; i += chunk) {
-    const m = Math.min(chunk, frames.length - i);
-    for (let k = 0; k < m; k++) buf.set(ds.images.subarray(frames[i + k]! * per, (frames[i + k]! + 1) * per), k * per);
-    const z = await encoder.encodeResized(buf, m);
-    Z.set(z.subarray(0, m * Dz), i * Dz);
-  }
+  const Z = await encodeFrames(encoder, Dz, ds, frames);
   frames.forEach((f, i) => zOf.set(f, i));
   const diag = collapseDiagnostics(Z, frames.length, Dz);
   const invStd = Float64Array.from(diag.std, (s) => (s > 1e-9 ? 1 / s : 0));

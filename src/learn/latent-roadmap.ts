@@ -10,6 +10,7 @@
  */
 import type { LearnedEncoder } from '../world-model/learned.ts';
 import type { Dataset } from './dataset.ts';
+import { encodeFrames } from './latent-metrics.ts';
 
 function l1(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, dim: number): number {
   let s = 0;
@@ -100,16 +101,7 @@ export class LatentRoadmap {
         next.push(-1);
       }
     }
-    const px = ds.width * ds.height * 3;
-    const z = new Float64Array(chosen.length * latentDim);
-    const batch = 256;
-    const buf = new Uint8Array(batch * px);
-    for (let b0 = 0; b0 < chosen.length; b0 += batch) {
-      const m = Math.min(batch, chosen.length - b0);
-      for (let r = 0; r < m; r++) buf.set(ds.images.subarray(chosen[b0 + r]! * px, (chosen[b0 + r]! + 1) * px), r * px);
-      const out = await encoder.encodeResized(buf.subarray(0, m * px), m);
-      for (let i = 0; i < m * latentDim; i++) z[b0 * latentDim + i] = out[i]!;
-    }
+    const z = Float64Array.from(await encodeFrames(encoder, latentDim, ds, chosen));
     return new LatentRoadmap(z, chosen.length, latentDim, Int32Array.from(next), opts);
   }
 

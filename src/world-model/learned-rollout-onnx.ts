@@ -159,19 +159,28 @@ const SCALARS: OnnxTensorInit[] = [
   { name: 'big', dims: [], data: Float32Array.of(2 ** 126) },
 ];
 
-/** The unrolled forward rollout over T steps (see the file comment). */
-export function buildRolloutForwardOnnx(spec: PredictorSpec, weights: MlpWeights, T: number, mode: RolloutGraphMode): Uint8Array {
+/** What both graph builders start from: the checks, the sizes and the folded weights. */
+function graphBasics(spec: PredictorSpec, weights: MlpWeights, T: number) {
   const why = fusedRolloutUnsupported(spec);
   if (why !== null) throw new Error(`fused rollout: ${why}`);
   if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`fused rollout: horizon must be an integer ≥ 1, got ${T}`);
-  const { stateDim: D, actionDim: A } = spec;
   const layers = spec.mlp.layers;
-  const L = layers.length;
-  const F = rowFold(spec);
-  const H0 = layers[0]!.outDim;
-  const fw = fold(spec, weights);
+  return {
+    D: spec.stateDim,
+    A: spec.actionDim,
+    layers,
+    L: layers.length,
+    F: rowFold(spec),
+    H0: layers[0]!.outDim,
+    fw: fold(spec, weights),
+    keepAllOnes: spec.keep.every((k) => k === 1),
+  };
+}
+
+/** The unrolled forward rollout over T steps (see the file comment). */
+export function buildRolloutForwardOnnx(spec: PredictorSpec, weights: MlpWeights, T: number, mode: RolloutGraphMode): Uint8Array {
+  const { D, A, layers, L, F, H0, fw, keepAllOnes } = graphBasics(spec, weights, T);
   const save = mode === 'save';
-  const keepAllOnes = spec.keep.every((k) => k === 1);
   const inits: OnnxTensorInit[] = [
     // [state rows; action rows]: the layer reads [s | a] as the exported step does
     { name: 'w0', dims: [D + A, F * H0], data: concatF32(fw.w0s, fw.w0a) },
@@ -248,17 +257,8 @@ export function buildRolloutForwardOnnx(spec: PredictorSpec, weights: MlpWeights
 
 /** The reverse-mode graph of the T-step rollout (see the file comment). */
 export function buildRolloutVjpOnnx(spec: PredictorSpec, weights: MlpWeights, T: number): Uint8Array {
-  const why = fusedRolloutUnsupported(spec);
-  if (why !== null) throw new Error(`fused rollout: ${why}`);
-  if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`fused rollout: horizon must be an integer ≥ 1, got ${T}`);
-  const { stateDim: D, actionDim: A } = spec;
-  const layers = spec.mlp.layers;
-  const L = layers.length;
-  const F = rowFold(spec);
-  const H0 = layers[0]!.outDim;
+  const { D, A, layers, L, F, H0, fw, keepAllOnes } = graphBasics(spec, weights, T);
   const HL = layers[L - 1]!.inDim;
-  const fw = fold(spec, weights);
-  const keepAllOnes = spec.keep.every((k) => k === 1);
   const keepAllZeros = spec.keep.every((k) => k === 0);
   const saved = savedLayers(spec);
   const inits: OnnxTensorInit[] = [
