@@ -101,14 +101,14 @@ interface Lazy {
   mlp: MlpWorld | null;
 }
 
-async function runCase(ctx: SuiteContext, lazy: Lazy, c: PlannerCaseSpec, peakGflops: number | null): Promise<PlannerCase> {
+async function runCase(ctx: SuiteContext, lazy: Lazy, c: PlannerCaseSpec, peakGflops: number | null, mlpThreads: number): Promise<PlannerCase> {
   const arm = (lazy.arm ??= loadDemoArm());
   const base = arm.settings.planner.settings;
   const settings = settingsFor(base, c);
   let problem: PlanProblem;
   if (c.model === 'kinematic') problem = kinematicProblem(arm, c.horizon);
   else {
-    lazy.mlp ??= await createMlpWorld({ dtS: arm.dtS, threads: 1, providers: ctx.backends.onnx.providers });
+    lazy.mlp ??= await createMlpWorld({ dtS: arm.dtS, threads: mlpThreads, providers: ctx.backends.onnx.providers });
     problem = latentProblem(arm, lazy.mlp.model, c.horizon);
   }
   const planner = createPlanner(c.planner, settings);
@@ -188,25 +188,27 @@ function targetChecks(cases: readonly PlannerCase[]): TargetCheck[] {
 export async function runPlanners(ctx: SuiteContext): Promise<PlannersReport> {
   const specs = plannerCases(ctx.quick).filter((c) => selected(caseName(c), ctx.filters));
   const notes: string[] = [];
-  const mlpThreads = 1;
+  // the MLP model runs as a loaded model does: world_model.threads (capped at the CPU count), and its
+  // utilization is measured against the GEMM peak at that same thread count
+  const lazy: Lazy = { arm: null, mlp: null };
+  const mlpThreads = specs.some((c) => c.model === 'mlp') ? Math.max(1, Math.min((lazy.arm ??= loadDemoArm()).config.world_model.threads, availableParallelism())) : 1;
   let peakReference: PlannersReport['peakReference'] = null;
   if (specs.some((c) => c.model === 'mlp')) {
     let gflops = ctx.peak?.onnxPeakGflops[String(mlpThreads)];
     if (gflops === undefined) {
       // the utilization needs a peak from this same run: measure the ONNX Runtime part of `peak`
-      ctx.progress('planners: measuring the ONNX Runtime single-thread GEMM peak for reference');
+      ctx.progress(`planners: measuring the ONNX Runtime GEMM peak on ${mlpThreads} thread(s) for reference`);
       gflops = 0;
       for (const shape of PEAK_SHAPES) gflops = Math.max(gflops, (await onnxMatmulCase(shape, mlpThreads, ctx.backends.onnx.providers, ctx.repeat)).gflops);
       notes.push('the peak reference was measured by this suite (the peak suite did not run)');
     }
     peakReference = { engine: 'onnx', threads: mlpThreads, gflops };
   }
-  const lazy: Lazy = { arm: null, mlp: null };
   const cases: PlannerCase[] = [];
   try {
     for (const spec of specs) {
       ctx.progress(`planners: ${caseName(spec)}`);
-      cases.push(await runCase(ctx, lazy, spec, peakReference?.gflops ?? null));
+      cases.push(await runCase(ctx, lazy, spec, peakReference?.gflops ?? null, mlpThreads));
     }
   } finally {
     await lazy.mlp?.dispose();
@@ -214,7 +216,7 @@ export async function runPlanners(ctx: SuiteContext): Promise<PlannersReport> {
   if (lazy.mlp) {
     notes.push(
       `MLP model: the real LearnedWorldModel with random weights; rollouts and gradients through its fused ONNX Runtime graphs ` +
-        `(one call per rollout, one per VJP; ${mlpThreads} intra-op thread, as the loader's default); GFLOP/s counts 2·in·out per dense layer per state row forward, and as much again for each row backpropagated (input gradients only)`,
+        `(one call per rollout, one per VJP; ${mlpThreads} intra-op thread(s) for batches of 64+ rows, as world_model.threads sets it, one below); GFLOP/s counts 2·in·out per dense layer per state row forward, and as much again for each row backpropagated (input gradients only)`,
     );
   }
   notes.push('state-steps/s = rollouts the planner reports × horizon / p50 plan time; "samples" of the gradient planner are its restarts, "iterations" its Adam steps');

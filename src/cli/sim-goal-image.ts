@@ -64,10 +64,10 @@ export interface BusGoalImageRun {
 }
 
 export async function runGoalImagesOnBus(opts: BusGoalImageOptions): Promise<BusGoalImageRun> {
-  const loaded = await loadLearnedWorldModel(opts.modelDir);
+  const base = loadConfig({ files: [opts.configFile], overrides: opts.overrides });
+  const loaded = await loadLearnedWorldModel(opts.modelDir, { threads: base.world_model.threads });
   // frames are encoded by the perception node, through the model's encoder.onnx
   await loaded.encoder.dispose();
-  const base = loadConfig({ files: [opts.configFile], overrides: opts.overrides });
   const urdfPath = resolveRobotFile(base.robot.description_file, process.cwd());
   const s = goalImageSetup({ model: loaded, episodes: opts.episodes, seed: opts.seed, agentConfigFile: opts.configFile, configOverrides: opts.overrides, urdfPath }, loaded);
   const dtS = loaded.model.dtS;

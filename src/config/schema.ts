@@ -113,6 +113,14 @@ const worldModel = group({
     description: 'Directory of the trained model; required when kind is learned or onnx.',
     live: READ_ONLY,
   }),
+  threads: param(z.number().int().min(1).max(16), {
+    default: 2,
+    description:
+      'ONNX Runtime threads for a learned model\'s rollouts of 64 rows or more (capped at the CPU count; ' +
+      'smaller batches run on one thread, where synchronization costs more than it saves).',
+    units: 'threads',
+    live: READ_ONLY,
+  }),
   actuator_lag_s: param(z.number().min(0).max(10), {
     default: 0,
     description: 'Time constant of the first-order actuator lag in the kinematic model; 0 = none.',

@@ -596,7 +596,7 @@ export function evaluateFused(
   for (let c0 = b0; c0 < b1; c0 += BLOCK_SAMPLES) {
     const c1 = Math.min(b1, c0 + BLOCK_SAMPLES);
     jointPass(p, slots, states, actions, T, B, c0, c1, perTerm);
-    if (slots.latent_goal.k >= 0 && p.goalLatent !== null) latentPass(p, slots.latent_goal, states, T, B, c0, c1, perTerm, sc.residual);
+    if (slots.latent_goal.k >= 0 && p.goalLatent !== null) latentPass(p, slots.latent_goal, states, T, B, c0, c1, perTerm);
     if (g !== null || slots.terminal.k >= 0) fkPass(p, slots, states, T, B, c0, c1, perTerm, sc);
   }
   for (let b = b0; b < b1; b++) {
@@ -679,16 +679,45 @@ function jointPass(p: FusedProblem, slots: Slots, states: Float64Array, actions:
 }
 
 /** The latent goal term of samples c0 .. c1-1. */
-function latentPass(p: FusedProblem, LG: Slot, states: Float64Array, T: number, B: number, c0: number, c1: number, perTerm: Float64Array, r: Float64Array): void {
+function latentPass(p: FusedProblem, LG: Slot, states: Float64Array, T: number, B: number, c0: number, c1: number, perTerm: Float64Array): void {
   const { latentDim, stateDim: D } = p.layout;
   const goalZ = p.goalLatent!;
+  const { norm, inv, param, weight, k } = LG;
   for (let t = 1; t <= T; t++) {
     for (let b = c0; b < c1; b++) {
       const row = (t * B + b) * D;
-      for (let j = 0; j < latentDim; j++) r[j] = states[row + j]! - goalZ[j]!;
-      perTerm[LG.k * B + b]! += LG.weight * normValueCoded(LG.norm, r, 0, latentDim, LG.param);
+      perTerm[k * B + b]! += weight * normFinishCoded(norm, latentSum(norm, states, row, goalZ, latentDim, inv), param);
     }
   }
+}
+
+/**
+ * Σ normElementCoded(code, z[row + j] − goal[j], inv) over the latent: the residual read in place, the
+ * norm chosen once per row and four partial sums (the latent is long: 32–256 entries). The order of the
+ * additions differs from normValueCoded's, so the two agree to rounding (~1e-16 relative), not bitwise.
+ */
+function latentSum(code: number, z: Float64Array, row: number, goal: Float64Array, n: number, inv: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let j = 0;
+  if (code === 1) {
+    for (; j + 3 < n; j += 4) {
+      s0 += Math.abs(z[row + j]! - goal[j]!);
+      s1 += Math.abs(z[row + j + 1]! - goal[j + 1]!);
+      s2 += Math.abs(z[row + j + 2]! - goal[j + 2]!);
+      s3 += Math.abs(z[row + j + 3]! - goal[j + 3]!);
+    }
+  } else if (code === 0 || code === 2) {
+    for (; j + 3 < n; j += 4) {
+      const v0 = z[row + j]! - goal[j]!, v1 = z[row + j + 1]! - goal[j + 1]!;
+      const v2 = z[row + j + 2]! - goal[j + 2]!, v3 = z[row + j + 3]! - goal[j + 3]!;
+      s0 += v0 * v0;
+      s1 += v1 * v1;
+      s2 += v2 * v2;
+      s3 += v3 * v3;
+    }
+  }
+  for (; j < n; j++) s0 += normElementCoded(code, z[row + j]! - goal[j]!, inv);
+  return s0 + s1 + (s2 + s3);
 }
 
 /** Forward kinematics once per row of samples c0 .. c1-1, and every term that reads it; the terminal term. */

@@ -51,7 +51,7 @@ export async function learnedEncoderPath(dir: string): Promise<{ path: string; l
 export async function loadLearnedAgentModel(config: OdraConfig): Promise<LearnedAgentModel> {
   const { loadLearnedWorldModel } = await import('../world-model/learned.ts');
   const dir = learnedModelDir(config);
-  const loaded = await loadLearnedWorldModel(dir);
+  const loaded = await loadLearnedWorldModel(dir, { threads: config.world_model.threads });
   // frames are encoded through the perception pipeline (every image encoding, compressed images, drop counts)
   await loaded.encoder.dispose();
   // the rollout graphs for the configured horizon are built now, not on the first tick (~90 ms)

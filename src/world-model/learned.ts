@@ -9,6 +9,7 @@
  * configure-time call; after it, step/rollout/rolloutVjp do no I/O.
  */
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import {
@@ -27,12 +28,16 @@ import { makeStateLayout, type StateLayout, type WorldModel } from './world-mode
 
 export type LearnedBackend = 'onnx' | 'js';
 
+/** Rollout threads of a loaded model unless told otherwise (the default of `world_model.threads`). */
+export const DEFAULT_LEARNED_THREADS = 2;
+
 export interface LoadLearnedOptions {
   /** forward inference: ONNX Runtime (default) or the plain Float64 MLP */
   backend?: LearnedBackend;
   /**
-   * ONNX Runtime intra-op threads; default 1 (the planner's batches are small). The fused rollout graphs
-   * use them for batches of 64 network rows or more only (FusedRolloutOptions.parallelMinRows).
+   * ONNX Runtime intra-op threads of the fused rollout graphs, for batches of 64 network rows or more
+   * (FusedRolloutOptions.parallelMinRows; smaller ones run on one thread); capped at the CPU count.
+   * Default 2 (`world_model.threads`). The encoder and the per-step predictor run on one thread.
    */
   threads?: number;
   /**
@@ -416,9 +421,10 @@ export async function loadLearnedWorldModel(dir: string, opts: LoadLearnedOption
     problems.push((err as Error).message);
   }
   if (problems.length > 0 || !encW || !predW) throw new LearnedModelError(dir, problems);
+  const threads = Math.max(1, Math.min(opts.threads ?? DEFAULT_LEARNED_THREADS, availableParallelism()));
   const sessionOpts: InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
-    intraOpNumThreads: opts.threads ?? 1,
+    intraOpNumThreads: 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
   };
@@ -433,7 +439,7 @@ export async function loadLearnedWorldModel(dir: string, opts: LoadLearnedOption
       throw new LearnedModelError(dir, [`ONNX Runtime could not load the exported networks: ${(err as Error).message}`]);
     }
   }
-  const model = new LearnedWorldModel(spec, predW, predSession, { fused: opts.fusedRollout === false ? false : { threads: opts.threads ?? 1, providers: ['cpu'] } });
+  const model = new LearnedWorldModel(spec, predW, predSession, { fused: opts.fusedRollout === false ? false : { threads, providers: ['cpu'] } });
   const encoder = new LatentEncoder(spec, encSession, encSession ? null : new EncoderF64(spec.encoder.image, spec.encoder.mlp, encW));
   return { model, encoder, latentDim: spec.latentDim, spec, dir };
 }

@@ -151,7 +151,8 @@ describe('fused cost evaluation', () => {
   test('every term, every norm, on the 6-DoF arm: the same costs as the terms themselves', () => {
     const chain = arm6();
     for (const norm of [null, ...NORM_KINDS]) {
-      const batch = randomBatch(chain, 11, 6, 160, 3);
+      // a latent of 11: the latent sum's blocks of four and its tail
+      const batch = randomBatch(chain, 11, 6, 160, 11);
       const { nonzero } = compare(() => allTerms(norm), chain, batch, `arm6 ${norm ?? 'default norms'}`);
       // the batch reaches the expensive branches, or the comparison would prove little
       for (const name of ['keep_out', 'self_collision', 'joint_limits', 'velocity_limits', 'acceleration_limits']) {
