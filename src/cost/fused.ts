@@ -16,6 +16,11 @@
  *   R_B ≥ ‖c_j − C_B‖ + r_j for every sphere j of body B, then ‖c_i − c_j‖ ≥ r_i + r_j + m: the
  *   barrier is 0 for every pair of i with B. A slack of 1 nm keeps rounding from skipping a pair.
  *
+ * Where it applies (revolute chains; fused-wasm.ts says when not), the FK pass runs in WebAssembly SIMD
+ * (wasm/fused-fk.ts, two rows per f64x2): forward kinematics, bounding centres and the FK terms' per-row
+ * values, the same numbers bit for bit as the JS here (test/cost/fused-wasm.test.ts), added into the
+ * per-term sums in the same order. The JS stays as the reference and the fallback (setFusedWasm(false)).
+ *
  * Everything a kernel reads is plain data (FusedProblem), so the same kernel runs on worker threads
  * (parallel.ts); each sample's cost depends only on that sample's rows, so how samples are split over
  * threads never changes a result.
@@ -23,6 +28,7 @@
 import type { KinematicChain } from '../robot/chain.ts';
 import { type ChainConstants, forwardFrames } from '../robot/kinematics.ts';
 import type { StateLayout } from '../world-model/world-model.ts';
+import { FusedFkWasm, fusedWasmEnabled, WASM_ROW } from './fused-wasm.ts';
 import { NORM_CODES, normElementCoded, normFinishCoded, normScalarCoded, normValueCoded } from './norms.ts';
 import { AccelerationLimitsTerm } from './terms/acceleration-limits.ts';
 import { EeOrientationTerm } from './terms/ee-orientation.ts';
@@ -312,6 +318,8 @@ export class FusedScratch {
   /** squared self-collision reaches for collisionMargin (collisionReaches) */
   collisionReach = new Float64Array(0);
   collisionMargin = Number.NaN;
+  /** this scratch's instance of the WebAssembly FK pass (fused-wasm.ts); null when unavailable, undefined until first needed */
+  wasm: FusedFkWasm | null | undefined = undefined;
   private geometry: FusedGeometry | null = null;
 
   ensure(p: FusedProblem): void {
@@ -720,16 +728,29 @@ function latentSum(code: number, z: Float64Array, row: number, goal: Float64Arra
   return s0 + s1 + (s2 + s3);
 }
 
-/** Forward kinematics once per row of samples c0 .. c1-1, and every term that reads it; the terminal term. */
+/**
+ * Forward kinematics once per row of samples c0 .. c1-1, and every term that reads it; the terminal term.
+ * Where the WebAssembly kernel applies (fused-wasm.ts) it computes the FK terms' per-row values, the same
+ * numbers bit for bit, and they are added here in the same order; otherwise the JS below.
+ */
 function fkPass(p: FusedProblem, slots: Slots, states: Float64Array, T: number, B: number, c0: number, c1: number, perTerm: Float64Array, sc: FusedScratch): void {
-  const { dof, qOffset, qdOffset, stateDim: D } = p.layout;
+  if (p.geometry !== null && fusedWasmEnabled()) {
+    if (sc.wasm === undefined) sc.wasm = FusedFkWasm.create();
+    if (sc.wasm !== null) {
+      const s = { eePosition: slots.ee_position, eeOrientation: slots.ee_orientation, keepOut: slots.keep_out, selfCollision: slots.self_collision };
+      const flags = sc.wasm.prepare(p, s, sc.collisionReach);
+      if (flags >= 0) {
+        fkPassWasm(p, slots, sc.wasm, flags, states, T, B, c0, c1, perTerm, sc.residual);
+        return;
+      }
+    }
+  }
+  const { dof, qOffset, stateDim: D } = p.layout;
   const g = p.geometry;
-  const r = sc.residual;
   const F = sc.frames;
   const ee = sc.ee;
   const bounds = sc.bounds;
   const EP = slots.ee_position, EO = slots.ee_orientation, KO = slots.keep_out, SC = slots.self_collision, TE = slots.terminal;
-  const goalJ = p.goalJoints;
   const goalP = p.goalEePosition;
   const goalR = p.goalEeRotation;
   const doEP = EP.k >= 0 && goalP !== null;
@@ -764,22 +785,51 @@ function fkPass(p: FusedProblem, slots: Slots, states: Float64Array, T: number, 
         if (KO.k >= 0) perTerm[KO.k * B + b]! += KO.weight * keepOutRow(p, g, sc, KO.norm, KO.param);
         if (SC.k >= 0) perTerm[SC.k * B + b]! += SC.weight * selfCollisionRow(g, sc, SC.norm, SC.param);
       }
-      if (TE.k >= 0 && t === T) {
-        // goal residuals at the last step (joints, then the tip), and the final velocity
-        let n = 0;
-        if (goalJ !== null) for (let j = 0; j < dof; j++) r[n++] = states[q0 + j]! - goalJ[j]!;
-        if (g !== null && goalP !== null) for (let j = 0; j < 3; j++) r[n++] = ee[j]! - goalP[j]!;
-        const c = normValueCoded(TE.norm, r, 0, n, TE.param);
-        const qd0 = (t * B + b) * D + qdOffset;
-        let v2 = 0;
-        for (let j = 0; j < dof; j++) {
-          const v = states[qd0 + j]!;
-          v2 += v * v;
-        }
-        perTerm[TE.k * B + b]! += TE.weight * (c + 0.5 * TE.velocityWeight * v2);
-      }
+      if (TE.k >= 0 && t === T) perTerm[TE.k * B + b]! += TE.weight * terminalValue(p, TE, states, q0, (t * B + b) * D + p.layout.qdOffset, g !== null, ee, 0, sc.residual);
     }
   }
+}
+
+/** fkPass with the FK terms' per-row values from the WebAssembly kernel (flags from its prepare). */
+function fkPassWasm(p: FusedProblem, slots: Slots, kernel: FusedFkWasm, flags: number, states: Float64Array, T: number, B: number, c0: number, c1: number, perTerm: Float64Array, r: Float64Array): void {
+  const { qOffset, qdOffset, stateDim: D } = p.layout;
+  const EP = slots.ee_position, EO = slots.ee_orientation, KO = slots.keep_out, SC = slots.self_collision, TE = slots.terminal;
+  const out = kernel.run(states, T, B, c0, c1, qOffset, D, flags);
+  const doEP = EP.k >= 0 && p.goalEePosition !== null;
+  const doEO = EO.k >= 0 && p.goalEeRotation !== null;
+  const doKO = KO.k >= 0;
+  const doSC = SC.k >= 0;
+  let o = 0;
+  for (let t = 1; t <= T; t++) {
+    for (let b = c0; b < c1; b++, o += WASM_ROW) {
+      if (doEP) perTerm[EP.k * B + b]! += EP.weight * out[o]!;
+      if (doEO) perTerm[EO.k * B + b]! += EO.weight * out[o + 1]!;
+      if (doKO) perTerm[KO.k * B + b]! += KO.weight * out[o + 2]!;
+      if (doSC) perTerm[SC.k * B + b]! += SC.weight * out[o + 3]!;
+      if (TE.k >= 0 && t === T) perTerm[TE.k * B + b]! += TE.weight * terminalValue(p, TE, states, (t * B + b) * D + qOffset, (t * B + b) * D + qdOffset, true, out, o + 4, r);
+    }
+  }
+}
+
+/**
+ * The terminal term's value (before its weight) of the row at q0 / qd0 with the tip position at
+ * ee[eeOff ..]: goal residuals (joints, then the tip when there is FK and a goal position), and the
+ * final velocity.
+ */
+function terminalValue(p: FusedProblem, TE: Slot, states: Float64Array, q0: number, qd0: number, hasFk: boolean, ee: Float64Array, eeOff: number, r: Float64Array): number {
+  const dof = p.layout.dof;
+  const goalJ = p.goalJoints;
+  const goalP = p.goalEePosition;
+  let n = 0;
+  if (goalJ !== null) for (let j = 0; j < dof; j++) r[n++] = states[q0 + j]! - goalJ[j]!;
+  if (hasFk && goalP !== null) for (let j = 0; j < 3; j++) r[n++] = ee[eeOff + j]! - goalP[j]!;
+  const c = normValueCoded(TE.norm, r, 0, n, TE.param);
+  let v2 = 0;
+  for (let j = 0; j < dof; j++) {
+    const v = states[qd0 + j]!;
+    v2 += v * v;
+  }
+  return c + 0.5 * TE.velocityWeight * v2;
 }
 
 /** Bounding-sphere centres of the moving bodies in the base frame, from their frames (body 0's is constant). */

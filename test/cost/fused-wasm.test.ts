@@ -1,0 +1,391 @@
+/**
+ * The WebAssembly FK pass of the fused cost kernel (src/cost/fused-wasm.ts, wasm/fused-fk.wasm) against
+ * the JS fused path: per-term costs and totals bit for bit (Object.is), on batches that reach every
+ * branch (keep-out boxes from outside and inside, zone spheres, self-collision, every norm, NaN rows,
+ * −0, angles the JS sincos hands to Math.sin), for odd block sizes and sample ranges, on worker threads,
+ * and with a chain the kernel does not do (it falls back). Also: the committed .wasm is what its source
+ * builds to.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadDemoArm } from '../../bench/problems.ts';
+import { buildCostTerms } from '../../src/agent/cost-terms.ts';
+import { CostEvaluator, sharedF64 } from '../../src/cost/evaluator.ts';
+import { evaluateFused, FusedScratch, fusedGeometry, fusedProblem, type FusedProblem } from '../../src/cost/fused.ts';
+import { FusedFkWasm, fusedWasmEnabled, fusedWasmSupport, setFusedWasm } from '../../src/cost/fused-wasm.ts';
+import { NORM_KINDS, type NormKind } from '../../src/cost/norms.ts';
+import { setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
+import { AccelerationLimitsTerm } from '../../src/cost/terms/acceleration-limits.ts';
+import { EeOrientationTerm } from '../../src/cost/terms/ee-orientation.ts';
+import { EePositionTerm } from '../../src/cost/terms/ee-position.ts';
+import { EffortTerm } from '../../src/cost/terms/effort.ts';
+import { JointGoalTerm } from '../../src/cost/terms/joint-goal.ts';
+import { JointLimitsTerm } from '../../src/cost/terms/joint-limits.ts';
+import { KeepOutTerm } from '../../src/cost/terms/keep-out.ts';
+import { PostureTerm } from '../../src/cost/terms/posture.ts';
+import { SelfCollisionTerm } from '../../src/cost/terms/self-collision.ts';
+import { SmoothnessTerm } from '../../src/cost/terms/smoothness.ts';
+import { TerminalTerm } from '../../src/cost/terms/terminal.ts';
+import { VelocityLimitsTerm } from '../../src/cost/terms/velocity-limits.ts';
+import type { CostProblem, CostTerm } from '../../src/cost/types.ts';
+import { buildChain, parseUrdf, type RobotChain } from '../../src/robot/index.ts';
+import { forwardFrames } from '../../src/robot/kinematics.ts';
+import { makeStateLayout } from '../../src/world-model/world-model.ts';
+import { MIXED_URDF } from '../robot/helpers.ts';
+import { arm6, problemFor, rng } from './helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+after(() => {
+  setFusedWasm(true);
+  stopCostWorkers();
+  setCostThreads(null);
+});
+
+/** Every built-in term that runs in fkPass or next to it; weights and margins so that each contributes. */
+function terms(norm: NormKind | null): CostTerm[] {
+  const list: CostTerm[] = [
+    new JointGoalTerm(3),
+    new EePositionTerm(4),
+    new EeOrientationTerm(2),
+    new TerminalTerm(5, 'quadratic', 0.05, 0.02),
+    new PostureTerm(0.7),
+    new JointLimitsTerm(1, 0.3),
+    new VelocityLimitsTerm(2),
+    new AccelerationLimitsTerm(0.5),
+    new KeepOutTerm(5, 0.05),
+    new SelfCollisionTerm(5, 0.03),
+    new SmoothnessTerm(0.2),
+    new EffortTerm(0.1),
+  ];
+  if (norm !== null) for (const t of list) t.norm = norm;
+  return list;
+}
+
+interface Batch {
+  problem: CostProblem;
+  states: Float64Array;
+  actions: Float64Array;
+  T: number;
+  B: number;
+  A: number;
+}
+
+/**
+ * Random configurations over (and beyond) the joint range, keep-out boxes and zone spheres around the
+ * arm's own sphere centres of some sampled configurations (so that spheres touch zones, some from inside
+ * a box), and a few special rows: NaN, −0, ±Infinity and angles beyond 2^19·π/2.
+ */
+function randomBatch(chain: RobotChain, seed: number, T: number, B: number, special = true): Batch {
+  const next = rng(seed);
+  const dof = chain.dof;
+  const base = problemFor(chain);
+  const layout = makeStateLayout(2, dof);
+  const D = layout.stateDim;
+  const A = dof;
+  const states = new Float64Array((T + 1) * B * D);
+  const actions = new Float64Array(T * B * A);
+  for (let row = 0; row < (T + 1) * B; row++) {
+    for (let j = 0; j < 2; j++) states[row * D + j] = 2 * next() - 1;
+    for (let j = 0; j < dof; j++) {
+      const lo = base.limits.lower[j]!;
+      const hi = base.limits.upper[j]!;
+      states[row * D + layout.qOffset + j] = lo - 0.2 + (hi - lo + 0.4) * next();
+      states[row * D + layout.qdOffset + j] = 5 * (2 * next() - 1);
+    }
+  }
+  for (let i = 0; i < actions.length; i++) actions[i] = 3 * (2 * next() - 1);
+  const probe = chain.createFkResult(4);
+  const q = new Float64Array(4 * dof);
+  for (let i = 0; i < 4; i++) q.set(states.subarray((B + i) * D + layout.qOffset, (B + i) * D + layout.qOffset + dof), i * dof);
+  chain.fk(q, 4, probe);
+  const S = chain.spheres.length;
+  const at = (cfg: number, s: number): [number, number, number] => {
+    const o = (cfg * S + s) * 3;
+    return [probe.spheres[o]!, probe.spheres[o + 1]!, probe.spheres[o + 2]!];
+  };
+  const [x0, y0, z0] = at(0, S - 1);
+  const [x1, y1, z1] = at(1, Math.floor(S / 2));
+  const [x2, y2, z2] = at(2, S - 2);
+  const [x3, y3, z3] = at(3, Math.floor((2 * S) / 3));
+  const boxes = Float64Array.from([x0 - 0.1, y0 - 0.08, z0 - 0.12, x0 + 0.1, y0 + 0.08, z0 + 0.12, x1 - 0.3, y1 - 0.3, z1 - 0.02, x1 + 0.3, y1 + 0.3, z1 + 0.02]);
+  const spheres = Float64Array.from([x2, y2, z2, 0.08, x3 + 0.05, y3, z3, 0.04]);
+  if (special) {
+    const set = (t: number, b: number, j: number, v: number): void => {
+      if (b < B && t <= T) states[(t * B + b) * D + layout.qOffset + j] = v;
+    };
+    set(1, 5, 2, Number.NaN);
+    set(T, 6, 0, Number.NaN);
+    set(1, 7, 0, -0);
+    set(1, 7, 3, -0);
+    set(T, 8, 1, 1e6);
+    set(1, 9, 4, Number.POSITIVE_INFINITY);
+    set(T, 10, 5, -3e6);
+    for (let j = 0; j < dof; j++) set(1, 11, j, -0);
+  }
+  const goalQ = new Float64Array(dof);
+  const posture = new Float64Array(dof);
+  for (let j = 0; j < dof; j++) {
+    goalQ[j] = 0.5 * (2 * next() - 1);
+    posture[j] = 0.5 * (2 * next() - 1);
+  }
+  const gfk = chain.createFkResult(1);
+  chain.fk(goalQ, 1, gfk);
+  const prevAction = new Float64Array(A);
+  for (let j = 0; j < A; j++) prevAction[j] = 2 * next() - 1;
+  const problem: CostProblem = {
+    ...base,
+    layout,
+    goal: { joints: goalQ, eePosition: gfk.eePos.slice(0, 3), eeRotation: gfk.eeRot.slice(0, 9), posture },
+    limits: { ...base.limits, maxVel: new Float64Array(dof).fill(2), maxAcc: new Float64Array(dof).fill(40) },
+    keepOut: { boxes, spheres },
+    prevAction,
+  };
+  return { problem, states, actions, T, B, A };
+}
+
+function fused(list: CostTerm[], chain: RobotChain, batch: Batch): FusedProblem {
+  const active = list.filter((t) => t.active(batch.problem, chain));
+  const fp = fusedProblem(active, batch.problem, chain, batch.A);
+  assert.ok(fp !== null, 'the built-in terms fuse');
+  return fp;
+}
+
+interface Result {
+  perTerm: Float64Array;
+  total: Float64Array;
+  usedWasm: boolean;
+}
+
+/** evaluateFused over samples b0 .. b1-1 (in the given sub-ranges) on the JS path or the wasm path */
+function run(fp: FusedProblem, batch: Batch, wasm: boolean, ranges: readonly (readonly [number, number])[] = [[0, batch.B]]): Result {
+  const { states, actions, T, B } = batch;
+  const perTerm = new Float64Array(fp.terms.length * B).fill(-7);
+  const total = new Float64Array(B).fill(-7);
+  const sc = new FusedScratch();
+  setFusedWasm(wasm);
+  try {
+    for (const [b0, b1] of ranges) evaluateFused(fp, states, actions, T, B, b0, b1, perTerm, total, sc);
+  } finally {
+    setFusedWasm(true);
+  }
+  return { perTerm, total, usedWasm: sc.wasm instanceof FusedFkWasm && fp.geometry !== null && fusedWasmSupport(fp.geometry) === null };
+}
+
+/** asserts bitwise equality (Object.is: NaN equals NaN, −0 differs from +0) of every entry */
+function assertSame(a: Float64Array, b: Float64Array, what: string): void {
+  assert.equal(a.length, b.length, `${what}: lengths`);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}[${i}]: wasm ${a[i]} vs JS ${b[i]}`);
+  }
+}
+
+function compare(fp: FusedProblem, batch: Batch, what: string, ranges?: readonly (readonly [number, number])[]): Result {
+  const js = run(fp, batch, false, ranges);
+  const wa = run(fp, batch, true, ranges);
+  assert.ok(wa.usedWasm, `${what}: the wasm path ran`);
+  assertSame(wa.perTerm, js.perTerm, `${what}: perTerm`);
+  assertSame(wa.total, js.total, `${what}: total`);
+  return js;
+}
+
+/** samples whose term k (by type) is nonzero and finite */
+function nonzero(fp: FusedProblem, r: Result, B: number, type: string): number {
+  const k = fp.terms.findIndex((t) => t.type === type);
+  let n = 0;
+  for (let b = 0; b < B; b++) if (r.perTerm[k * B + b] !== 0 && Number.isFinite(r.perTerm[k * B + b])) n++;
+  return n;
+}
+
+const demo = loadDemoArm();
+
+describe('WebAssembly FK pass of the fused cost', () => {
+  test('the kernel is available and applies to the demo arm and the 6-DoF test arm', () => {
+    assert.equal(fusedWasmEnabled(), true, 'on by default');
+    for (const chain of [demo.chain, arm6()]) {
+      const g = fusedGeometry(chain);
+      assert.ok(g !== null);
+      assert.equal(fusedWasmSupport(g), null, 'no reason to fall back');
+    }
+    assert.ok(FusedFkWasm.create() !== null, 'the module instantiates');
+  });
+
+  for (const [name, chain] of [['demo arm', demo.chain], ['6-DoF test arm', arm6()]] as const) {
+    test(`${name}: every norm and the default norms, bit for bit`, () => {
+      for (const norm of [null, ...NORM_KINDS]) {
+        const batch = randomBatch(chain, 17, 5, 160);
+        const fp = fused(terms(norm), chain, batch);
+        const js = compare(fp, batch, `${name} ${norm ?? 'default'}`);
+        for (const type of ['keep_out', 'self_collision', 'ee_position', 'ee_orientation', 'terminal']) {
+          assert.ok(nonzero(fp, js, batch.B, type) >= 10, `${norm ?? 'default'}: ${type} is nonzero for only ${nonzero(fp, js, batch.B, type)} samples`);
+        }
+        // the NaN rows make their samples infinite on both paths
+        assert.equal(js.total[5], Infinity);
+        assert.equal(js.total[6], Infinity);
+      }
+    });
+
+    test(`${name}: each FK term alone, and with zones and goals left out`, () => {
+      const batch = randomBatch(chain, 23, 3, 96);
+      for (const norm of NORM_KINDS) {
+        const only: CostTerm[] = [new EePositionTerm(1.5), new EeOrientationTerm(0.5), new KeepOutTerm(2, 0.07), new SelfCollisionTerm(3, 0.04), new TerminalTerm(2, 'quadratic', 0.05, 0.3)];
+        for (const t of only) {
+          t.norm = norm;
+          compare(fused([t], chain, batch), batch, `${name} ${t.name} ${norm}`);
+        }
+      }
+      const noBoxes = { ...batch, problem: { ...batch.problem, keepOut: { boxes: new Float64Array(0), spheres: batch.problem.keepOut.spheres } } };
+      compare(fused(terms(null), chain, noBoxes), noBoxes, `${name} zone spheres only`);
+      const noZones = { ...batch, problem: { ...batch.problem, keepOut: { boxes: batch.problem.keepOut.boxes, spheres: new Float64Array(0) } } };
+      compare(fused(terms(null), chain, noZones), noZones, `${name} boxes only`);
+      const noGoal = { ...batch, problem: { ...batch.problem, goal: { joints: batch.problem.goal.joints! } } };
+      compare(fused(terms(null), chain, noGoal), noGoal, `${name} joint goal only`);
+    });
+  }
+
+  test('per-row tip positions are forwardFrames bit for bit, signed zeros and wide angles included', () => {
+    for (const chain of [demo.chain, arm6()]) {
+      const batch = randomBatch(chain, 12, 2, 64);
+      const { qOffset, stateDim: D } = batch.problem.layout;
+      const dof = chain.dof;
+      // rows of zeros of either sign, multiples of π/2 and angles near them, huge and non-finite angles
+      const specials = [-0, 0, Math.PI / 2, -Math.PI, 1e-300, -1e-300, 3 * Math.PI / 2 + 1e-12, 823549.6653585, 823549.6653584, 1e9, Number.NaN, Number.NEGATIVE_INFINITY];
+      for (let b = 12; b < 40; b++) for (let j = 0; j < dof; j++) batch.states[(batch.B + b) * D + qOffset + j] = specials[(b + j) % specials.length]!;
+      for (let j = 0; j < dof; j++) batch.states[(batch.B + 41) * D + qOffset + j] = -0;
+      const fp = fused([new KeepOutTerm(1, 0.05)], chain, batch);
+      const kernel = FusedFkWasm.create()!;
+      const off = { k: -1, norm: 0, param: 1, inv: 1 };
+      const flags = kernel.prepare(fp, { eePosition: off, eeOrientation: off, keepOut: off, selfCollision: off }, new Float64Array(1024));
+      assert.equal(flags, 0, 'no term: FK only');
+      const out = kernel.run(batch.states, batch.T, batch.B, 0, batch.B, qOffset, D, flags);
+      const g = fp.geometry!;
+      const F = new Float64Array((dof + 1) * 12);
+      const ee = new Float64Array(12);
+      for (let t = 1; t <= batch.T; t++) {
+        for (let b = 0; b < batch.B; b++) {
+          forwardFrames(g.constants, dof, batch.states, (t * batch.B + b) * D + qOffset, F, ee, null);
+          const o = ((t - 1) * batch.B + b) * 8;
+          for (let i = 0; i < 3; i++) if (!Object.is(out[o + 4 + i], ee[i])) assert.fail(`t ${t} b ${b} tip[${i}]: wasm ${out[o + 4 + i]} vs JS ${ee[i]}`);
+        }
+      }
+    }
+  });
+
+  test('a state inside a keep-out box: the inside branch, on both paths', () => {
+    const chain = demo.chain;
+    const batch = randomBatch(chain, 31, 2, 8, false);
+    // a large box around sample 0's tip at t = 1, so whole spheres lie inside it
+    const D = batch.problem.layout.stateDim;
+    const fk = chain.createFkResult(1);
+    chain.fk(batch.states.slice(batch.B * D + batch.problem.layout.qOffset, batch.B * D + batch.problem.layout.qOffset + chain.dof), 1, fk);
+    const [x, y, z] = [fk.eePos[0]!, fk.eePos[1]!, fk.eePos[2]!];
+    const p = { ...batch, problem: { ...batch.problem, keepOut: { boxes: Float64Array.from([x - 0.2, y - 0.2, z - 0.2, x + 0.2, y + 0.2, z + 0.2]), spheres: new Float64Array(0) } } };
+    for (const norm of NORM_KINDS) {
+      const t = new KeepOutTerm(1, 0.05);
+      t.norm = norm;
+      const fp = fused([t], chain, p);
+      const js = compare(fp, p, `inside ${norm}`);
+      assert.ok(js.perTerm[0]! > 0, 'sample 0 is in the box');
+    }
+  });
+
+  test('odd block sizes and sample ranges: rows in pairs with an odd one out', () => {
+    const chain = demo.chain;
+    for (const [T, B] of [[1, 1], [1, 3], [3, 37], [2, 33], [4, 65], [1, 31]] as const) {
+      const batch = randomBatch(chain, 100 + B, T, B);
+      const fp = fused(terms(null), chain, batch);
+      compare(fp, batch, `T ${T} B ${B}`);
+    }
+    const batch = randomBatch(chain, 7, 3, 71);
+    const fp = fused(terms('log_barrier'), chain, batch);
+    compare(fp, batch, 'ranges', [[5, 36], [36, 37], [0, 5], [37, 71]]);
+    // the same scratch (one instance) across problems and block sizes
+    const sc = new FusedScratch();
+    for (const [T, B, seed] of [[3, 40, 1], [1, 7, 2], [5, 33, 3]] as const) {
+      const b = randomBatch(arm6(), seed, T, B);
+      const f = fused(terms(null), arm6(), b);
+      const js = run(f, b, false);
+      const perTerm = new Float64Array(f.terms.length * B);
+      const total = new Float64Array(B);
+      evaluateFused(f, b.states, b.actions, T, B, 0, B, perTerm, total, sc);
+      assertSame(perTerm, js.perTerm, `shared scratch T ${T} B ${B}`);
+      assertSame(total, js.total, `shared scratch T ${T} B ${B} total`);
+    }
+  });
+
+  test('a chain the kernel does not do (prismatic joints) falls back to JS and still matches', () => {
+    const chain = buildChain(parseUrdf(MIXED_URDF, 'mixed.urdf'), { baseLink: 'base', tipLink: 'hand', tipOffset: [0.02, -0.01, 0.07] });
+    const g = fusedGeometry(chain);
+    assert.ok(g !== null);
+    assert.match(fusedWasmSupport(g) ?? '', /prismatic/, 'the reason names the prismatic joint');
+    const batch = randomBatch(chain, 5, 4, 50);
+    const fp = fused(terms(null), chain, batch);
+    const js = run(fp, batch, false);
+    const wa = run(fp, batch, true);
+    assert.equal(wa.usedWasm, false, 'the kernel stood aside');
+    assertSame(wa.perTerm, js.perTerm, 'mixed perTerm');
+    assertSame(wa.total, js.total, 'mixed total');
+  });
+
+  test('setFusedWasm(false) keeps the kernel out', () => {
+    const batch = randomBatch(demo.chain, 3, 1, 4);
+    const fp = fused(terms(null), demo.chain, batch);
+    const sc = new FusedScratch();
+    setFusedWasm(false);
+    try {
+      evaluateFused(fp, batch.states, batch.actions, 1, 4, 0, 4, new Float64Array(fp.terms.length * 4), new Float64Array(4), sc);
+    } finally {
+      setFusedWasm(true);
+    }
+    assert.equal(sc.wasm, undefined, 'no instance was made');
+  });
+
+  test('worker threads with the kernel give the same costs as one thread on the JS path', async () => {
+    setCostThreads(2);
+    assert.equal(await startCostWorkers(), 2, 'both workers start');
+    const chain = demo.chain;
+    const base = randomBatch(chain, 44, 16, 700, true);
+    const states = sharedF64(base.states.length);
+    states.set(base.states);
+    const actions = sharedF64(base.actions.length);
+    actions.set(base.actions);
+    const list = (): CostTerm[] => buildCostTerms(demo.settings.cost);
+    setFusedWasm(false);
+    let oneTotal: Float64Array, onePer: Float64Array;
+    try {
+      const one = new CostEvaluator(list(), chain, { parallel: false }).evaluate(base.problem, states, actions, base.T, base.B, base.A);
+      oneTotal = one.total.slice();
+      onePer = one.perTerm.slice();
+    } finally {
+      setFusedWasm(true);
+    }
+    const par = new CostEvaluator(list(), chain).evaluate(base.problem, states, actions, base.T, base.B, base.A);
+    assertSame(par.total, oneTotal, 'workers: total');
+    assertSame(par.perTerm, onePer, 'workers: perTerm');
+    const oneWasm = new CostEvaluator(list(), chain, { parallel: false }).evaluate(base.problem, states, actions, base.T, base.B, base.A);
+    assertSame(oneWasm.total, oneTotal, 'one thread, wasm: total');
+  });
+
+  test('the committed wasm/fused-fk.wasm is what wasm/fused-fk.ts builds to', (t) => {
+    if (!existsSync(join(ROOT, 'node_modules/assemblyscript/package.json'))) {
+      t.skip('the AssemblyScript compiler (devDependency assemblyscript) is not installed');
+      console.log('skipped: the AssemblyScript compiler is not installed');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'odra-wasm-'));
+    try {
+      const res = spawnSync(process.execPath, [join(ROOT, 'scripts/build-wasm.mjs'), '--out-dir', dir], { encoding: 'utf8', timeout: 120_000 });
+      assert.equal(res.status, 0, `the build ran: ${res.stderr}`);
+      const fresh = readFileSync(join(dir, 'fused-fk.wasm'));
+      const committed = readFileSync(join(ROOT, 'wasm/fused-fk.wasm'));
+      assert.ok(fresh.equals(committed), `wasm/fused-fk.wasm (${committed.length} bytes) differs from a fresh build (${fresh.length} bytes): run npm run build:wasm`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

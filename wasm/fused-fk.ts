@@ -1,0 +1,681 @@
+// AssemblyScript source of wasm/fused-fk.wasm (build: npm run build:wasm, scripts/build-wasm.mjs).
+//
+// The FK pass of odra's fused cost kernel (src/cost/fused.ts, fkPass) for rows of joint configurations,
+// two rows at a time in f64x2 lanes: forward kinematics (forwardFrames of src/robot/kinematics.ts, the
+// sincos of src/robot/sincos.ts), bounding-sphere centres, and per row the values of the FK terms before
+// their weights: ee_position, ee_orientation, keep_out (keepOutRow) and self_collision
+// (selfCollisionRow), plus the tip position for the terminal term. Every value is the same IEEE double
+// the JS computes: the same operations in the same order (wasm has no fused multiply-add; f64 add, mul,
+// div, sqrt, min and max round as JS does), the broad phases with the same comparisons (so NaN goes where
+// it goes in JS), Math.log, Math.sin and Math.cos imported from JS for the barrier and the rare angles
+// the JS sincos hands to them. src/cost/fused-wasm.ts owns the memory layout: it writes the constants and
+// the pointers (header(), then configure()), the rows, and reads the results.
+//
+// Chains: revolute joints, any rotation (signed permutations by column picks, as forwardFrames); no
+// prismatic joints (the TS side falls back to JS for those).
+
+// ---------------------------------------------------------------- imports
+@external("Math", "log")
+declare function jsLog(x: f64): f64;
+@external("Math", "sin")
+declare function jsSin(x: f64): f64;
+@external("Math", "cos")
+declare function jsCos(x: f64): f64;
+
+// ---------------------------------------------------------------- header written by the TS side
+// i32 fields; the order is HEADER_FIELDS in src/cost/fused-wasm.ts.
+const HDR: usize = memory.data(64 * 4, 16);
+
+export function header(): usize {
+  return HDR;
+}
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+let DOF: i32 = 0;
+let NS: i32 = 0; // spheres
+let NG: i32 = 0; // self-collision body-pair groups
+let NF: i32 = 0; // self-collision first spheres
+let NKO: i32 = 0; // keep-out bodies
+let NBOX: i32 = 0;
+let NZONE: i32 = 0;
+let EP_CODE: i32 = 0;
+let EO_CODE: i32 = 0;
+let KO_CODE: i32 = 0;
+let SC_CODE: i32 = 0;
+let P_KIND: usize = 0; // i32 [dof]: 0 signed permutation, 1 general rotation
+let P_PERM: usize = 0; // i32 [dof*3]
+let P_SIGN: usize = 0; // f64 [dof*3]
+let P_ROT: usize = 0; // f64 [dof*9]
+let P_TRANS: usize = 0; // f64 [dof*3]
+let P_TIPROT: usize = 0; // f64 [9]
+let P_TIPTRANS: usize = 0; // f64 [3]
+let P_BC: usize = 0; // f64 [(dof+1)*3] bounding centres in body frames
+let P_LOCAL: usize = 0; // f64 [S*3] sphere centres in body frames
+let P_RAD: usize = 0; // f64 [S]
+let P_BODYSTART: usize = 0; // i32 [dof+2]
+let P_GA: usize = 0; // i32 [NG]
+let P_GB: usize = 0; // i32 [NG]
+let P_GSTART: usize = 0; // i32 [NG+1]
+let P_FIRSTS: usize = 0; // i32 [NF]
+let P_PSTART: usize = 0; // i32 [NF+1]
+let P_PARTNERS: usize = 0; // i32
+let P_GNEAR: usize = 0; // i32 [NG+1]
+let P_REACH: usize = 0; // f64, collisionReaches layout
+let P_KOB: usize = 0; // i32 [NKO] keep-out bodies
+let P_KOREACH: usize = 0; // f64 [NKO] boundRadius + m + slack
+let P_BOXES: usize = 0; // f64 [NBOX*6]
+let P_ZONES: usize = 0; // f64 [NZONE*4]
+let P_GOALP: usize = 0; // f64 [3]
+let P_GOALR: usize = 0; // f64 [9]
+let P_PAR: usize = 0; // f64 [PAR_*]
+let P_F: usize = 0; // v128 [(dof+1)*12] frames (scratch)
+let P_E: usize = 0; // v128 [12] tip pose (scratch)
+let P_B: usize = 0; // v128 [(dof+1)*3] bounding centres (scratch)
+let P_SC: usize = 0; // v128 [dof*2] sin, cos (scratch)
+let P_NEAR: usize = 0; // v128 [S] lane masks (scratch)
+let P_CENT: usize = 0; // v128 [S*3] sphere centres (scratch)
+let P_STAMP: usize = 0; // i32 [S] (scratch)
+let P_Q: usize = 0; // f64 [rows*dof] input
+let P_OUT: usize = 0; // f64 [rows*8] output
+let STAMP: i32 = 0;
+
+// f64 parameters at P_PAR (byte offsets)
+// @ts-ignore
+@inline const PAR_EP_INV: usize = 0;
+// @ts-ignore
+@inline const PAR_EP_PARAM: usize = 8;
+// @ts-ignore
+@inline const PAR_EO_INV: usize = 16;
+// @ts-ignore
+@inline const PAR_EO_PARAM: usize = 24;
+// @ts-ignore
+@inline const PAR_KO_M: usize = 32;
+// @ts-ignore
+@inline const PAR_SC_M: usize = 40;
+// @ts-ignore
+@inline const PAR_F_MAX: usize = 48;
+// @ts-ignore
+@inline const PAR_DF_MAX: usize = 56;
+// @ts-ignore
+@inline const PAR_D2F_MAX: usize = 64;
+
+// @ts-ignore
+@inline function hdr(i: i32): i32 {
+  return load<i32>(HDR + (<usize>i << 2));
+}
+
+// @ts-ignore
+@inline function hp(i: i32): usize {
+  return <usize>load<u32>(HDR + (<usize>i << 2));
+}
+
+/** Reads the header into the kernel's globals (after the TS side wrote constants and pointers). */
+export function configure(): void {
+  DOF = hdr(0); NS = hdr(1); NG = hdr(2); NF = hdr(3); NKO = hdr(4); NBOX = hdr(5); NZONE = hdr(6);
+  EP_CODE = hdr(7); EO_CODE = hdr(8); KO_CODE = hdr(9); SC_CODE = hdr(10);
+  P_KIND = hp(11); P_PERM = hp(12); P_SIGN = hp(13); P_ROT = hp(14); P_TRANS = hp(15);
+  P_TIPROT = hp(16); P_TIPTRANS = hp(17); P_BC = hp(18); P_LOCAL = hp(19); P_RAD = hp(20);
+  P_BODYSTART = hp(21); P_GA = hp(22); P_GB = hp(23); P_GSTART = hp(24); P_FIRSTS = hp(25);
+  P_PSTART = hp(26); P_PARTNERS = hp(27); P_GNEAR = hp(28); P_REACH = hp(29); P_KOB = hp(30);
+  P_KOREACH = hp(31); P_BOXES = hp(32); P_ZONES = hp(33); P_GOALP = hp(34); P_GOALR = hp(35);
+  P_PAR = hp(36); P_F = hp(37); P_E = hp(38); P_B = hp(39); P_SC = hp(40); P_NEAR = hp(41);
+  P_CENT = hp(42); P_STAMP = hp(43); P_Q = hp(44); P_OUT = hp(45);
+  memory.fill(P_STAMP, 0, <usize>NS << 2);
+  STAMP = 0;
+}
+
+// ---------------------------------------------------------------- constants as a static table
+// (V8 materializes each v128.const with several instructions; a v128.load from here is one)
+const KT: usize = memory.data<f64>([
+  -1.66666666666666324348e-1, -1.66666666666666324348e-1, // 0 S1
+  8.33333333332248946124e-3, 8.33333333332248946124e-3, // 16 S2
+  -1.98412698298579493134e-4, -1.98412698298579493134e-4, // 32 S3
+  2.75573137070700676789e-6, 2.75573137070700676789e-6, // 48 S4
+  -2.50507602534068634195e-8, -2.50507602534068634195e-8, // 64 S5
+  1.58969099521155010221e-10, 1.58969099521155010221e-10, // 80 S6
+  4.16666666666666019037e-2, 4.16666666666666019037e-2, // 96 C1
+  -1.38888888888741095749e-3, -1.38888888888741095749e-3, // 112 C2
+  2.48015872894767294178e-5, 2.48015872894767294178e-5, // 128 C3
+  -2.75573143513906633035e-7, -2.75573143513906633035e-7, // 144 C4
+  2.08757232129817482790e-9, 2.08757232129817482790e-9, // 160 C5
+  -1.13596475577881948265e-11, -1.13596475577881948265e-11, // 176 C6
+  6.36619772367581382433e-1, 6.36619772367581382433e-1, // 192 INV_PIO2
+  6755399441055744.0, 6755399441055744.0, // 208 RINT = 1.5·2^52
+  1.57079632673412561417, 1.57079632673412561417, // 224 PIO2_1
+  6.07710050650619224932e-11, 6.07710050650619224932e-11, // 240 PIO2_1T
+  1.52587890625e-5, 1.52587890625e-5, // 256 2^-16
+  0.5, 0.5, // 272
+  1.0, 1.0, // 288
+  0.0, 0.0, // 304
+  6.07710050630396597660e-11, 6.07710050630396597660e-11, // 320 PIO2_2
+  2.02226624879595063154e-21, 2.02226624879595063154e-21, // 336 PIO2_2T
+  2.02226624871116645580e-21, 2.02226624871116645580e-21, // 352 PIO2_3
+  8.47842766036889956997e-32, 8.47842766036889956997e-32, // 368 PIO2_3T
+  1.7763568394002505e-15, 1.7763568394002505e-15, // 384 2^-49
+  823549.6653585, 823549.6653585, // 400 MEDIUM_MAX = 2^19·π/2
+], 16);
+
+// @ts-ignore
+@inline function K(off: usize): v128 {
+  return v128.load(KT + off);
+}
+
+// @ts-ignore
+@inline function add(a: v128, b: v128): v128 { return f64x2.add(a, b); }
+// @ts-ignore
+@inline function sub(a: v128, b: v128): v128 { return f64x2.sub(a, b); }
+// @ts-ignore
+@inline function mul(a: v128, b: v128): v128 { return f64x2.mul(a, b); }
+// @ts-ignore
+@inline function spl(x: f64): v128 { return f64x2.splat(x); }
+// @ts-ignore
+@inline function ld32(p: usize, i: i32): i32 { return load<i32>(p + (<usize>i << 2)); }
+// @ts-ignore
+@inline function ldf(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
+// @ts-ignore
+@inline function spf(p: usize, i: i32): v128 { return v128.load64_splat(p + (<usize>i << 3)); }
+/** a + b + c + d, left to right, as JS evaluates it */
+// @ts-ignore
+@inline function dot3(p: v128, a: v128, x: v128, b: v128, y: v128, c: v128, z: v128): v128 {
+  return add(add(add(p, mul(a, x)), mul(b, y)), mul(c, z));
+}
+
+// ---------------------------------------------------------------- sincos, f64x2 (src/robot/sincos.ts)
+// @ts-ignore
+@inline function kSin2(x: v128, y: v128): v128 {
+  const z = mul(x, x);
+  const w = mul(z, z);
+  const r = add(add(K(16), mul(z, add(K(32), mul(z, K(48))))), mul(mul(z, w), add(K(64), mul(z, K(80)))));
+  const v = mul(z, x);
+  // x - ((z * (0.5 * y - v * r) - y) - v * S1)
+  return sub(x, sub(sub(mul(z, sub(mul(K(272), y), mul(v, r))), y), mul(v, K(0))));
+}
+
+// @ts-ignore
+@inline function kCos2(x: v128, y: v128): v128 {
+  const z = mul(x, x);
+  let w = mul(z, z);
+  const r = add(mul(z, add(K(96), mul(z, add(K(112), mul(z, K(128)))))), mul(mul(w, w), add(K(144), mul(z, add(K(160), mul(z, K(176)))))));
+  const hz = mul(K(272), z);
+  const one = K(288);
+  w = sub(one, hz);
+  // w + (((1 - w) - hz) + (z * r - x * y))
+  return add(w, add(sub(sub(one, w), hz), sub(mul(z, r), mul(x, y))));
+}
+
+/** sin and cos of two angles (lanes of x) into out and out + 16, as sincos() computes them */
+function sincos2(x: v128, out: usize): void {
+  const ax = f64x2.abs(x);
+  const tt = add(mul(x, K(192)), K(208));
+  const fn = sub(tt, K(208));
+  let r = sub(x, mul(fn, K(224)));
+  let w = mul(fn, K(240));
+  let y0 = sub(r, w);
+  const nearAxis = f64x2.lt(f64x2.abs(y0), mul(ax, K(256)));
+  if (v128.any_true(nearAxis)) {
+    // sincosNearAxis: second (and third) reduction round, both lanes, then picked per lane
+    const t = sub(x, mul(fn, K(224)));
+    let w2 = mul(fn, K(320));
+    let r2 = sub(t, w2);
+    w2 = sub(mul(fn, K(336)), sub(sub(t, r2), w2));
+    let y02 = sub(r2, w2);
+    const third = f64x2.lt(f64x2.abs(y02), mul(ax, K(384)));
+    const t3 = r2;
+    let w3 = mul(fn, K(352));
+    const r3 = sub(t3, w3);
+    w3 = sub(mul(fn, K(368)), sub(sub(t3, r3), w3));
+    const y03 = sub(r3, w3);
+    r2 = v128.bitselect(r3, r2, third);
+    w2 = v128.bitselect(w3, w2, third);
+    y02 = v128.bitselect(y03, y02, third);
+    r = v128.bitselect(r2, r, nearAxis);
+    w = v128.bitselect(w2, w, nearAxis);
+    y0 = v128.bitselect(y02, y0, nearAxis);
+  }
+  const y1 = sub(sub(r, y0), w);
+  const s = kSin2(y0, y1);
+  const c = kCos2(y0, y1);
+  // quadrant n from the low mantissa bits of tt = 1.5·2^52 + n: odd n swaps, bit 1 negates
+  const odd = i64x2.shr_s(i64x2.shl(tt, 63), 63);
+  const sv = v128.bitselect(c, s, odd);
+  const cv = v128.bitselect(s, c, odd);
+  const sb = i64x2.shl(i64x2.shr_u(tt, 1), 63);
+  const cb = i64x2.shl(i64x2.shr_u(i64x2.sub(tt, i64x2.splat(-1)), 1), 63);
+  // JS forms the result as ±1·s + 0·c (0·c = +0): adding +0 turns a −0 into +0 as it does there
+  const zero = K(304);
+  let so = add(v128.xor(sv, sb), zero);
+  let co = add(v128.xor(cv, cb), zero);
+  // |x| ≥ 2^19·π/2, ±Infinity and NaN: Math.sin / Math.cos, as sincos() hands them over
+  const wide = v128.not(f64x2.lt(ax, K(400)));
+  if (v128.any_true(wide)) {
+    const m = i64x2.bitmask(wide);
+    if (m & 1) {
+      const x0 = f64x2.extract_lane(x, 0);
+      so = f64x2.replace_lane(so, 0, jsSin(x0));
+      co = f64x2.replace_lane(co, 0, jsCos(x0));
+    }
+    if (m & 2) {
+      const x1 = f64x2.extract_lane(x, 1);
+      so = f64x2.replace_lane(so, 1, jsSin(x1));
+      co = f64x2.replace_lane(co, 1, jsCos(x1));
+    }
+  }
+  v128.store(out, so, 0);
+  v128.store(out, co, 16);
+}
+
+// ---------------------------------------------------------------- forward kinematics of two rows
+/** frames (P_F), tip pose (P_E) and bounding centres (P_B) of rows at q0 (lane 0) and q1 (lane 1) */
+function fkPair(q0: usize, q1: usize): void {
+  const dof = DOF;
+  const F = P_F;
+  const E = P_E;
+  const B = P_B;
+  const SCR = P_SC;
+  for (let k = 0; k < dof; k++) {
+    const o = <usize>k << 3;
+    sincos2(v128.load64_lane(q1 + o, v128.load64_zero(q0 + o), 1), SCR + (<usize>k << 5));
+  }
+  const one = K(288);
+  const zero = K(304);
+  v128.store(F, one, 0); v128.store(F, zero, 16); v128.store(F, zero, 32);
+  v128.store(F, zero, 48); v128.store(F, one, 64); v128.store(F, zero, 80);
+  v128.store(F, zero, 96); v128.store(F, zero, 112); v128.store(F, one, 128);
+  v128.store(F, zero, 144); v128.store(F, zero, 160); v128.store(F, zero, 176);
+  v128.store(B, v128.load64_splat(P_BC, 0), 0);
+  v128.store(B, v128.load64_splat(P_BC, 8), 16);
+  v128.store(B, v128.load64_splat(P_BC, 16), 32);
+  let r00 = one, r01 = zero, r02 = zero, r10 = zero, r11 = one, r12 = zero, r20 = zero, r21 = zero, r22 = one;
+  let px = zero, py = zero, pz = zero;
+  for (let k = 0; k < dof; k++) {
+    const f = F + <usize>(k * 192);
+    let m00: v128, m01: v128, m02: v128, m10: v128, m11: v128, m12: v128, m20: v128, m21: v128, m22: v128;
+    if (ld32(P_KIND, k) == 0) {
+      // M = R·A with A a signed permutation: column c of M is ±(column perm[c] of R)
+      const pc = P_PERM + (<usize>(k * 3) << 2);
+      const a0 = f + (<usize>load<i32>(pc, 0) << 4);
+      const a1 = f + (<usize>load<i32>(pc, 4) << 4);
+      const a2 = f + (<usize>load<i32>(pc, 8) << 4);
+      const sg = P_SIGN + <usize>(k * 24);
+      const s0 = v128.load64_splat(sg, 0), s1 = v128.load64_splat(sg, 8), s2 = v128.load64_splat(sg, 16);
+      m00 = mul(s0, v128.load(a0, 0)); m01 = mul(s1, v128.load(a1, 0)); m02 = mul(s2, v128.load(a2, 0));
+      m10 = mul(s0, v128.load(a0, 48)); m11 = mul(s1, v128.load(a1, 48)); m12 = mul(s2, v128.load(a2, 48));
+      m20 = mul(s0, v128.load(a0, 96)); m21 = mul(s1, v128.load(a1, 96)); m22 = mul(s2, v128.load(a2, 96));
+    } else {
+      const a = P_ROT + <usize>(k * 72);
+      const a0 = v128.load64_splat(a, 0), a1 = v128.load64_splat(a, 8), a2 = v128.load64_splat(a, 16);
+      const a3 = v128.load64_splat(a, 24), a4 = v128.load64_splat(a, 32), a5 = v128.load64_splat(a, 40);
+      const a6 = v128.load64_splat(a, 48), a7 = v128.load64_splat(a, 56), a8 = v128.load64_splat(a, 64);
+      m00 = add(add(mul(r00, a0), mul(r01, a3)), mul(r02, a6));
+      m01 = add(add(mul(r00, a1), mul(r01, a4)), mul(r02, a7));
+      m02 = add(add(mul(r00, a2), mul(r01, a5)), mul(r02, a8));
+      m10 = add(add(mul(r10, a0), mul(r11, a3)), mul(r12, a6));
+      m11 = add(add(mul(r10, a1), mul(r11, a4)), mul(r12, a7));
+      m12 = add(add(mul(r10, a2), mul(r11, a5)), mul(r12, a8));
+      m20 = add(add(mul(r20, a0), mul(r21, a3)), mul(r22, a6));
+      m21 = add(add(mul(r20, a1), mul(r21, a4)), mul(r22, a7));
+      m22 = add(add(mul(r20, a2), mul(r21, a5)), mul(r22, a8));
+    }
+    const tp = P_TRANS + <usize>(k * 24);
+    const t0 = v128.load64_splat(tp, 0), t1 = v128.load64_splat(tp, 8), t2 = v128.load64_splat(tp, 16);
+    px = dot3(px, r00, t0, r01, t1, r02, t2);
+    py = dot3(py, r10, t0, r11, t1, r12, t2);
+    pz = dot3(pz, r20, t0, r21, t1, r22, t2);
+    const scp = SCR + (<usize>k << 5);
+    const s = v128.load(scp, 0), co = v128.load(scp, 16);
+    // columns of M · Rz(q): x' = x c + y s, y' = y c − x s
+    r00 = add(mul(m00, co), mul(m01, s)); r01 = sub(mul(m01, co), mul(m00, s));
+    r10 = add(mul(m10, co), mul(m11, s)); r11 = sub(mul(m11, co), mul(m10, s));
+    r20 = add(mul(m20, co), mul(m21, s)); r21 = sub(mul(m21, co), mul(m20, s));
+    r02 = m02; r12 = m12; r22 = m22;
+    const g = f + 192;
+    v128.store(g, r00, 0); v128.store(g, r01, 16); v128.store(g, r02, 32);
+    v128.store(g, r10, 48); v128.store(g, r11, 64); v128.store(g, r12, 80);
+    v128.store(g, r20, 96); v128.store(g, r21, 112); v128.store(g, r22, 128);
+    v128.store(g, px, 144); v128.store(g, py, 160); v128.store(g, pz, 176);
+    const bc = P_BC + <usize>((k + 1) * 24);
+    const cx = v128.load64_splat(bc, 0), cy = v128.load64_splat(bc, 8), cz = v128.load64_splat(bc, 16);
+    const bo = B + <usize>((k + 1) * 48);
+    v128.store(bo, dot3(px, r00, cx, r01, cy, r02, cz), 0);
+    v128.store(bo, dot3(py, r10, cx, r11, cy, r12, cz), 16);
+    v128.store(bo, dot3(pz, r20, cx, r21, cy, r22, cz), 32);
+  }
+  const tt = P_TIPTRANS;
+  const t0 = v128.load64_splat(tt, 0), t1 = v128.load64_splat(tt, 8), t2 = v128.load64_splat(tt, 16);
+  v128.store(E, dot3(px, r00, t0, r01, t1, r02, t2), 0);
+  v128.store(E, dot3(py, r10, t0, r11, t1, r12, t2), 16);
+  v128.store(E, dot3(pz, r20, t0, r21, t1, r22, t2), 32);
+  const R = P_TIPROT;
+  const b0 = v128.load64_splat(R, 0), b1 = v128.load64_splat(R, 8), b2 = v128.load64_splat(R, 16);
+  const b3 = v128.load64_splat(R, 24), b4 = v128.load64_splat(R, 32), b5 = v128.load64_splat(R, 40);
+  const b6 = v128.load64_splat(R, 48), b7 = v128.load64_splat(R, 56), b8 = v128.load64_splat(R, 64);
+  v128.store(E, add(add(mul(r00, b0), mul(r01, b3)), mul(r02, b6)), 48);
+  v128.store(E, add(add(mul(r00, b1), mul(r01, b4)), mul(r02, b7)), 64);
+  v128.store(E, add(add(mul(r00, b2), mul(r01, b5)), mul(r02, b8)), 80);
+  v128.store(E, add(add(mul(r10, b0), mul(r11, b3)), mul(r12, b6)), 96);
+  v128.store(E, add(add(mul(r10, b1), mul(r11, b4)), mul(r12, b7)), 112);
+  v128.store(E, add(add(mul(r10, b2), mul(r11, b5)), mul(r12, b8)), 128);
+  v128.store(E, add(add(mul(r20, b0), mul(r21, b3)), mul(r22, b6)), 144);
+  v128.store(E, add(add(mul(r20, b1), mul(r21, b4)), mul(r22, b7)), 160);
+  v128.store(E, add(add(mul(r20, b2), mul(r21, b5)), mul(r22, b8)), 176);
+}
+
+// ---------------------------------------------------------------- norms (src/cost/norms.ts)
+/** the log barrier f(x) of normElementCoded / normScalarCoded for x > 0 */
+// @ts-ignore
+@inline function barrierOf(x: f64): f64 {
+  if (x < 0.95) return -jsLog(1 - x) - x;
+  const d = x - 0.95;
+  return load<f64>(P_PAR, PAR_F_MAX) + load<f64>(P_PAR, PAR_DF_MAX) * d + 0.5 * load<f64>(P_PAR, PAR_D2F_MAX) * d * d;
+}
+
+/** normElementCoded(code, v, inv) */
+function normElement(code: i32, v: f64, inv: f64): f64 {
+  if (code == 0 || code == 2) return v * v;
+  if (code == 1) return Math.abs(v);
+  const x = v * inv;
+  if (x <= 0) return 0;
+  return barrierOf(x);
+}
+
+/** normFinishCoded(code, s, param) */
+// @ts-ignore
+@inline function normFinish(code: i32, s: f64, param: f64): f64 {
+  if (code == 0) return 0.5 * s;
+  if (code == 2) return param * (Math.sqrt(s + param * param) - param);
+  return s;
+}
+
+/** normScalarCoded(code, r, param) */
+function normScalar(code: i32, r: f64, param: f64): f64 {
+  if (code == 0) return 0.5 * r * r;
+  if (code == 1) return Math.abs(r);
+  if (code == 2) return param * (Math.sqrt(r * r + param * param) - param);
+  const x = r / param;
+  if (x <= 0) return 0;
+  return barrierOf(x);
+}
+
+// ---------------------------------------------------------------- per-lane terms
+/** the tip pose entry i of lane l */
+// @ts-ignore
+@inline function eeAt(i: i32, l: usize): f64 {
+  return load<f64>(P_E + (<usize>i << 4) + l);
+}
+
+/** ee_position's norm of lane l (byte offset 0 or 8), as fkPass */
+function eePosition(l: usize): f64 {
+  const code = EP_CODE;
+  const inv = load<f64>(P_PAR, PAR_EP_INV);
+  let s = normElement(code, eeAt(0, l) - ldf(P_GOALP, 0), inv);
+  s += normElement(code, eeAt(1, l) - ldf(P_GOALP, 1), inv);
+  s += normElement(code, eeAt(2, l) - ldf(P_GOALP, 2), inv);
+  return normFinish(code, s, load<f64>(P_PAR, PAR_EP_PARAM));
+}
+
+/** ee_orientation's norm of lane l, as fkPass */
+function eeOrientation(l: usize): f64 {
+  const code = EO_CODE;
+  const inv = load<f64>(P_PAR, PAR_EO_INV);
+  let e0: f64 = 0, e1: f64 = 0, e2: f64 = 0;
+  for (let c = 0; c < 3; c++) {
+    const rx = eeAt(3 + c, l), ry = eeAt(6 + c, l), rz = eeAt(9 + c, l);
+    const gx = ldf(P_GOALR, c), gy = ldf(P_GOALR, 3 + c), gz = ldf(P_GOALR, 6 + c);
+    e0 += 0.5 * (ry * gz - rz * gy);
+    e1 += 0.5 * (rz * gx - rx * gz);
+    e2 += 0.5 * (rx * gy - ry * gx);
+  }
+  let s = normElement(code, e0, inv);
+  s += normElement(code, e1, inv);
+  s += normElement(code, e2, inv);
+  return normFinish(code, s, load<f64>(P_PAR, PAR_EO_PARAM));
+}
+
+/** keepOutRow's narrow phase of body k in lane l (byte offset 0 or 8), added to c in the JS order */
+function keepOutBody(k: i32, l: usize, c: f64): f64 {
+  const code = KO_CODE;
+  const m = load<f64>(P_PAR, PAR_KO_M);
+  const f = P_F + <usize>(k * 192) + l;
+  const f0 = load<f64>(f, 0), f1 = load<f64>(f, 16), f2 = load<f64>(f, 32);
+  const f3 = load<f64>(f, 48), f4 = load<f64>(f, 64), f5 = load<f64>(f, 80);
+  const f6 = load<f64>(f, 96), f7 = load<f64>(f, 112), f8 = load<f64>(f, 128);
+  const f9 = load<f64>(f, 144), f10 = load<f64>(f, 160), f11 = load<f64>(f, 176);
+  const nBox = NBOX, nSph = NZONE;
+  for (let s = ld32(P_BODYSTART, k), e = ld32(P_BODYSTART, k + 1); s < e; s++) {
+    const L = P_LOCAL + <usize>(s * 24);
+    const cx = load<f64>(L, 0), cy = load<f64>(L, 8), cz = load<f64>(L, 16);
+    const x = f9 + f0 * cx + f1 * cy + f2 * cz;
+    const y = f10 + f3 * cx + f4 * cy + f5 * cz;
+    const z = f11 + f6 * cx + f7 * cy + f8 * cz;
+    const rs = ldf(P_RAD, s);
+    for (let zb = 0; zb < nBox; zb++) {
+      const bo = P_BOXES + <usize>(zb * 48);
+      const x0 = load<f64>(bo, 0), y0 = load<f64>(bo, 8), z0 = load<f64>(bo, 16);
+      const x1 = load<f64>(bo, 24), y1 = load<f64>(bo, 32), z1 = load<f64>(bo, 40);
+      const reachS = m + rs;
+      if (x < x0 - reachS || x > x1 + reachS || y < y0 - reachS || y > y1 + reachS || z < z0 - reachS || z > z1 + reachS) continue;
+      const qx = x < x0 ? x0 : x > x1 ? x1 : x;
+      const qy = y < y0 ? y0 : y > y1 ? y1 : y;
+      const qz = z < z0 ? z0 : z > z1 ? z1 : z;
+      const dx = x - qx, dy = y - qy, dz = z - qz;
+      const dist2 = dx * dx + dy * dy + dz * dz;
+      let dist: f64;
+      if (dist2 > 1e-18) dist = Math.sqrt(dist2);
+      else {
+        // inside: distance to the first nearest face, negative
+        let best = x - x0;
+        const g1 = x1 - x, g2 = y - y0, g3 = y1 - y, g4 = z - z0, g5 = z1 - z;
+        if (g1 < best) best = g1;
+        if (g2 < best) best = g2;
+        if (g3 < best) best = g3;
+        if (g4 < best) best = g4;
+        if (g5 < best) best = g5;
+        dist = -best;
+      }
+      const r = m - (dist - rs);
+      if (r <= 0) continue;
+      c += normScalar(code, r, m);
+    }
+    for (let zs = 0; zs < nSph; zs++) {
+      const so = P_ZONES + <usize>(zs * 32);
+      const dx = x - load<f64>(so, 0), dy = y - load<f64>(so, 8), dz = z - load<f64>(so, 16);
+      const dc = Math.sqrt(dx * dx + dy * dy + dz * dz);
+      const r = m - (dc - load<f64>(so, 24) - rs);
+      if (r <= 0) continue;
+      c += normScalar(code, r, m);
+    }
+  }
+  return c;
+}
+
+/** keepOutRow of both lanes: the bounding-sphere broad phase in f64x2, the narrow phase per lane */
+function keepOutPair(): v128 {
+  let c0: f64 = 0, c1: f64 = 0;
+  const nBox = NBOX, nSph = NZONE;
+  const zero = K(304);
+  for (let kb = 0; kb < NKO; kb++) {
+    const k = ld32(P_KOB, kb);
+    const reach = ldf(P_KOREACH, kb);
+    const bp = P_B + <usize>(k * 48);
+    const bx = v128.load(bp, 0), by = v128.load(bp, 16), bz = v128.load(bp, 32);
+    let near = v128.xor(zero, zero);
+    const reach2 = spl(reach * reach);
+    for (let zb = 0; zb < nBox; zb++) {
+      const bo = P_BOXES + <usize>(zb * 48);
+      // Math.max(lo − b, 0, b − hi): f64 max propagates NaN and orders −0 < +0 as Math.max does
+      const dx = f64x2.max(f64x2.max(sub(v128.load64_splat(bo, 0), bx), zero), sub(bx, v128.load64_splat(bo, 24)));
+      const dy = f64x2.max(f64x2.max(sub(v128.load64_splat(bo, 8), by), zero), sub(by, v128.load64_splat(bo, 32)));
+      const dz = f64x2.max(f64x2.max(sub(v128.load64_splat(bo, 16), bz), zero), sub(bz, v128.load64_splat(bo, 40)));
+      near = v128.or(near, f64x2.lt(add(add(mul(dx, dx), mul(dy, dy)), mul(dz, dz)), reach2));
+    }
+    for (let zs = 0; zs < nSph; zs++) {
+      const so = P_ZONES + <usize>(zs * 32);
+      const r = reach + load<f64>(so, 24);
+      const dx = sub(bx, v128.load64_splat(so, 0)), dy = sub(by, v128.load64_splat(so, 8)), dz = sub(bz, v128.load64_splat(so, 16));
+      near = v128.or(near, f64x2.lt(add(add(mul(dx, dx), mul(dy, dy)), mul(dz, dz)), spl(r * r)));
+    }
+    const bm = i64x2.bitmask(near);
+    if (bm == 0) continue;
+    if (bm & 1) c0 = keepOutBody(k, 0, c0);
+    if (bm & 2) c1 = keepOutBody(k, 8, c1);
+  }
+  return f64x2.replace_lane(f64x2.splat(c0), 1, c1);
+}
+
+/** centre of sphere s on body k for both lanes, computed once per pair of rows */
+// @ts-ignore
+@inline function centre2(s: i32, k: i32): usize {
+  const c = P_CENT + <usize>(s * 48);
+  if (ld32(P_STAMP, s) != STAMP) {
+    store<i32>(P_STAMP + (<usize>s << 2), STAMP);
+    const L = P_LOCAL + <usize>(s * 24);
+    const cx = v128.load64_splat(L, 0), cy = v128.load64_splat(L, 8), cz = v128.load64_splat(L, 16);
+    if (k == 0) {
+      v128.store(c, cx, 0); v128.store(c, cy, 16); v128.store(c, cz, 32);
+    } else {
+      const f = P_F + <usize>(k * 192);
+      v128.store(c, dot3(v128.load(f, 144), v128.load(f, 0), cx, v128.load(f, 16), cy, v128.load(f, 32), cz), 0);
+      v128.store(c, dot3(v128.load(f, 160), v128.load(f, 48), cx, v128.load(f, 64), cy, v128.load(f, 80), cz), 16);
+      v128.store(c, dot3(v128.load(f, 176), v128.load(f, 96), cx, v128.load(f, 112), cy, v128.load(f, 128), cz), 32);
+    }
+  }
+  return c;
+}
+
+/** selfCollisionRow of both lanes: broad phases in f64x2 with per-lane masks, norms per lane */
+function selfPair(): v128 {
+  const code = SC_CODE;
+  const m = load<f64>(P_PAR, PAR_SC_M);
+  const F = P_F;
+  const B = P_B;
+  if (STAMP == 0x3fffffff) {
+    memory.fill(P_STAMP, 0, <usize>NS << 2);
+    STAMP = 0;
+  }
+  STAMP++;
+  let c0: f64 = 0, c1: f64 = 0;
+  const nG = NG;
+  const nGF = NG + NF;
+  for (let gi = 0; gi < nG; gi++) {
+    const ka = ld32(P_GA, gi), kb = ld32(P_GB, gi);
+    const pa = B + <usize>(ka * 48), pb = B + <usize>(kb * 48);
+    const ax = v128.load(pa, 0), ay = v128.load(pa, 16), az = v128.load(pa, 32);
+    const bx = v128.load(pb, 0), by = v128.load(pb, 16), bz = v128.load(pb, 32);
+    const ex = sub(ax, bx), ey = sub(ay, by), ez = sub(az, bz);
+    // 'not provably far' (NaN passes), as the JS
+    const gmask = v128.not(f64x2.ge(add(add(mul(ex, ex), mul(ey, ey)), mul(ez, ez)), spf(P_REACH, gi)));
+    if (!v128.any_true(gmask)) continue;
+    // B's bounding centre in A's frame: Rᵀ (C_B − p_A)
+    const fa = F + <usize>(ka * 192);
+    const vx = sub(bx, v128.load(fa, 144)), vy = sub(by, v128.load(fa, 160)), vz = sub(bz, v128.load(fa, 176));
+    const ux = add(add(mul(v128.load(fa, 0), vx), mul(v128.load(fa, 48), vy)), mul(v128.load(fa, 96), vz));
+    const uy = add(add(mul(v128.load(fa, 16), vx), mul(v128.load(fa, 64), vy)), mul(v128.load(fa, 112), vz));
+    const uz = add(add(mul(v128.load(fa, 32), vx), mul(v128.load(fa, 80), vy)), mul(v128.load(fa, 128), vz));
+    let nearDone = false;
+    for (let e = ld32(P_GSTART, gi), eEnd = ld32(P_GSTART, gi + 1); e < eEnd; e++) {
+      const i = ld32(P_FIRSTS, e);
+      const Li = P_LOCAL + <usize>(i * 24);
+      const fx = sub(v128.load64_splat(Li, 0), ux), fy = sub(v128.load64_splat(Li, 8), uy), fz = sub(v128.load64_splat(Li, 16), uz);
+      const emask = v128.andnot(gmask, f64x2.ge(add(add(mul(fx, fx), mul(fy, fy)), mul(fz, fz)), spf(P_REACH, nG + e)));
+      if (!v128.any_true(emask)) continue;
+      if (!nearDone) {
+        nearDone = true;
+        // A's bounding centre in B's frame, and which spheres of B come within reach of it
+        const fb = F + <usize>(kb * 192);
+        const wx0 = sub(ax, v128.load(fb, 144)), wy0 = sub(ay, v128.load(fb, 160)), wz0 = sub(az, v128.load(fb, 176));
+        const wx = add(add(mul(v128.load(fb, 0), wx0), mul(v128.load(fb, 48), wy0)), mul(v128.load(fb, 96), wz0));
+        const wy = add(add(mul(v128.load(fb, 16), wx0), mul(v128.load(fb, 64), wy0)), mul(v128.load(fb, 112), wz0));
+        const wz = add(add(mul(v128.load(fb, 32), wx0), mul(v128.load(fb, 80), wy0)), mul(v128.load(fb, 128), wz0));
+        const j0 = ld32(P_BODYSTART, kb);
+        const r0 = nGF + ld32(P_GNEAR, gi) - j0;
+        for (let j = j0, jEnd = ld32(P_BODYSTART, kb + 1); j < jEnd; j++) {
+          const Lj = P_LOCAL + <usize>(j * 24);
+          const dx = sub(v128.load64_splat(Lj, 0), wx), dy = sub(v128.load64_splat(Lj, 8), wy), dz = sub(v128.load64_splat(Lj, 16), wz);
+          v128.store(P_NEAR + (<usize>j << 4), v128.not(f64x2.ge(add(add(mul(dx, dx), mul(dy, dy)), mul(dz, dz)), spf(P_REACH, r0 + j))));
+        }
+      }
+      const mi = m + ldf(P_RAD, i);
+      for (let q = ld32(P_PSTART, e), qEnd = ld32(P_PSTART, e + 1); q < qEnd; q++) {
+        const j = ld32(P_PARTNERS, q);
+        const pm = v128.and(emask, v128.load(P_NEAR + (<usize>j << 4)));
+        if (!v128.any_true(pm)) continue;
+        const ci = centre2(i, ka);
+        const cj = centre2(j, kb);
+        const dx = sub(v128.load(ci, 0), v128.load(cj, 0));
+        const dy = sub(v128.load(ci, 16), v128.load(cj, 16));
+        const dz = sub(v128.load(ci, 32), v128.load(cj, 32));
+        const reach = mi + ldf(P_RAD, j);
+        const d2 = add(add(mul(dx, dx), mul(dy, dy)), mul(dz, dz));
+        const hit = v128.andnot(pm, f64x2.ge(d2, spl(reach * reach)));
+        const bm = i64x2.bitmask(hit);
+        if (bm == 0) continue;
+        const rr = sub(spl(reach), f64x2.sqrt(d2));
+        if (bm & 1) c0 += normScalar(code, f64x2.extract_lane(rr, 0), m);
+        if (bm & 2) c1 += normScalar(code, f64x2.extract_lane(rr, 1), m);
+      }
+    }
+  }
+  return f64x2.replace_lane(f64x2.splat(c0), 1, c1);
+}
+
+// ---------------------------------------------------------------- entry point
+// flags: which per-row values to compute
+// @ts-ignore
+@inline const DO_EP: i32 = 1;
+// @ts-ignore
+@inline const DO_EO: i32 = 2;
+// @ts-ignore
+@inline const DO_KO: i32 = 4;
+// @ts-ignore
+@inline const DO_SC: i32 = 8;
+
+/**
+ * Rows 0 .. n-1 of P_Q (dof angles each) → P_OUT, 8 doubles per row: ee_position, ee_orientation,
+ * keep_out, self_collision (each 0 unless its flag is set), tip x, y, z, 0. Rows go two at a time; an
+ * odd last row runs in both lanes and lane 1's result is dropped.
+ */
+export function evalRows(n: i32, flags: i32): void {
+  const dof = DOF;
+  const rowBytes = <usize>dof << 3;
+  const zero = K(304);
+  for (let r = 0; r < n; r += 2) {
+    const two = r + 1 < n;
+    const q0 = P_Q + <usize>r * rowBytes;
+    const q1 = two ? q0 + rowBytes : q0;
+    fkPair(q0, q1);
+    let ep0: f64 = 0, ep1: f64 = 0, eo0: f64 = 0, eo1: f64 = 0;
+    if (flags & DO_EP) {
+      ep0 = eePosition(0);
+      if (two) ep1 = eePosition(8);
+    }
+    if (flags & DO_EO) {
+      eo0 = eeOrientation(0);
+      if (two) eo1 = eeOrientation(8);
+    }
+    const ko = flags & DO_KO ? keepOutPair() : zero;
+    const sc = flags & DO_SC ? selfPair() : zero;
+    const o0 = P_OUT + (<usize>r << 6);
+    store<f64>(o0, ep0, 0);
+    store<f64>(o0, eo0, 8);
+    store<f64>(o0, f64x2.extract_lane(ko, 0), 16);
+    store<f64>(o0, f64x2.extract_lane(sc, 0), 24);
+    store<f64>(o0, load<f64>(P_E, 0), 32);
+    store<f64>(o0, load<f64>(P_E, 16), 40);
+    store<f64>(o0, load<f64>(P_E, 32), 48);
+    store<f64>(o0, 0, 56);
+    if (two) {
+      const o1 = o0 + 64;
+      store<f64>(o1, ep1, 0);
+      store<f64>(o1, eo1, 8);
+      store<f64>(o1, f64x2.extract_lane(ko, 1), 16);
+      store<f64>(o1, f64x2.extract_lane(sc, 1), 24);
+      store<f64>(o1, load<f64>(P_E, 8), 32);
+      store<f64>(o1, load<f64>(P_E, 24), 40);
+      store<f64>(o1, load<f64>(P_E, 40), 48);
+      store<f64>(o1, 0, 56);
+    }
+  }
+}
