@@ -381,14 +381,6 @@ function normElement(code: i32, v: f64, inv: f64): f64 {
   return barrierOf(x);
 }
 
-/** normFinishCoded(code, s, param) */
-// @ts-ignore
-@inline function normFinish(code: i32, s: f64, param: f64): f64 {
-  if (code == 0) return 0.5 * s;
-  if (code == 2) return param * (Math.sqrt(s + param * param) - param);
-  return s;
-}
-
 /** normScalarCoded(code, r, param) */
 function normScalar(code: i32, r: f64, param: f64): f64 {
   if (code == 0) return 0.5 * r * r;
@@ -400,38 +392,51 @@ function normScalar(code: i32, r: f64, param: f64): f64 {
 }
 
 // ---------------------------------------------------------------- per-lane terms
-/** the tip pose entry i of lane l */
-// @ts-ignore
-@inline function eeAt(i: i32, l: usize): f64 {
-  return load<f64>(P_E + (<usize>i << 4) + l);
-}
-
-/** ee_position's norm of lane l (byte offset 0 or 8), as fkPass */
-function eePosition(l: usize): f64 {
-  const code = EP_CODE;
-  const inv = load<f64>(P_PAR, PAR_EP_INV);
-  let s = normElement(code, eeAt(0, l) - ldf(P_GOALP, 0), inv);
-  s += normElement(code, eeAt(1, l) - ldf(P_GOALP, 1), inv);
-  s += normElement(code, eeAt(2, l) - ldf(P_GOALP, 2), inv);
-  return normFinish(code, s, load<f64>(P_PAR, PAR_EP_PARAM));
-}
-
-/** ee_orientation's norm of lane l, as fkPass */
-function eeOrientation(l: usize): f64 {
-  const code = EO_CODE;
-  const inv = load<f64>(P_PAR, PAR_EO_INV);
-  let e0: f64 = 0, e1: f64 = 0, e2: f64 = 0;
-  for (let c = 0; c < 3; c++) {
-    const rx = eeAt(3 + c, l), ry = eeAt(6 + c, l), rz = eeAt(9 + c, l);
-    const gx = ldf(P_GOALR, c), gy = ldf(P_GOALR, 3 + c), gz = ldf(P_GOALR, 6 + c);
-    e0 += 0.5 * (ry * gz - rz * gy);
-    e1 += 0.5 * (rz * gx - rx * gz);
-    e2 += 0.5 * (rx * gy - ry * gx);
+/**
+ * normFinishCoded(code, Σ normElementCoded(code, v_i, inv), param) of the residual (a, b, c) in each lane,
+ * summed a, then b, then c as fkPass does; the barrier (code 3) per lane, the others in f64x2.
+ */
+function norm3(code: i32, a: v128, b: v128, c: v128, inv: f64, param: f64): v128 {
+  if (code == 3) {
+    let s0 = normElement(3, f64x2.extract_lane(a, 0), inv);
+    s0 += normElement(3, f64x2.extract_lane(b, 0), inv);
+    s0 += normElement(3, f64x2.extract_lane(c, 0), inv);
+    let s1 = normElement(3, f64x2.extract_lane(a, 1), inv);
+    s1 += normElement(3, f64x2.extract_lane(b, 1), inv);
+    s1 += normElement(3, f64x2.extract_lane(c, 1), inv);
+    return f64x2.replace_lane(f64x2.splat(s0), 1, s1);
   }
-  let s = normElement(code, e0, inv);
-  s += normElement(code, e1, inv);
-  s += normElement(code, e2, inv);
-  return normFinish(code, s, load<f64>(P_PAR, PAR_EO_PARAM));
+  let s: v128;
+  if (code == 1) s = add(add(f64x2.abs(a), f64x2.abs(b)), f64x2.abs(c));
+  else s = add(add(mul(a, a), mul(b, b)), mul(c, c));
+  if (code == 0) return mul(K(272), s);
+  if (code == 2) {
+    const p = spl(param);
+    return mul(p, sub(f64x2.sqrt(add(s, spl(param * param))), p));
+  }
+  return s;
+}
+
+/** ee_position's norm of both lanes, as fkPass */
+function eePositionPair(): v128 {
+  const a = sub(v128.load(P_E, 0), v128.load64_splat(P_GOALP, 0));
+  const b = sub(v128.load(P_E, 16), v128.load64_splat(P_GOALP, 8));
+  const c = sub(v128.load(P_E, 32), v128.load64_splat(P_GOALP, 16));
+  return norm3(EP_CODE, a, b, c, load<f64>(P_PAR, PAR_EP_INV), load<f64>(P_PAR, PAR_EP_PARAM));
+}
+
+/** ee_orientation's norm of both lanes, as fkPass */
+function eeOrientationPair(): v128 {
+  const half = K(272);
+  let e0 = K(304), e1 = K(304), e2 = K(304);
+  for (let c = 0; c < 3; c++) {
+    const rx = v128.load(P_E + (<usize>(3 + c) << 4)), ry = v128.load(P_E + (<usize>(6 + c) << 4)), rz = v128.load(P_E + (<usize>(9 + c) << 4));
+    const gx = spf(P_GOALR, c), gy = spf(P_GOALR, 3 + c), gz = spf(P_GOALR, 6 + c);
+    e0 = add(e0, mul(half, sub(mul(ry, gz), mul(rz, gy))));
+    e1 = add(e1, mul(half, sub(mul(rz, gx), mul(rx, gz))));
+    e2 = add(e2, mul(half, sub(mul(rx, gy), mul(ry, gx))));
+  }
+  return norm3(EO_CODE, e0, e1, e2, load<f64>(P_PAR, PAR_EO_INV), load<f64>(P_PAR, PAR_EO_PARAM));
 }
 
 /** keepOutRow's narrow phase of body k in lane l (byte offset 0 or 8), added to c in the JS order */
@@ -646,20 +651,13 @@ export function evalRows(n: i32, flags: i32): void {
     const q0 = P_Q + <usize>r * rowBytes;
     const q1 = two ? q0 + rowBytes : q0;
     fkPair(q0, q1);
-    let ep0: f64 = 0, ep1: f64 = 0, eo0: f64 = 0, eo1: f64 = 0;
-    if (flags & DO_EP) {
-      ep0 = eePosition(0);
-      if (two) ep1 = eePosition(8);
-    }
-    if (flags & DO_EO) {
-      eo0 = eeOrientation(0);
-      if (two) eo1 = eeOrientation(8);
-    }
+    const ep = flags & DO_EP ? eePositionPair() : zero;
+    const eo = flags & DO_EO ? eeOrientationPair() : zero;
     const ko = flags & DO_KO ? keepOutPair() : zero;
     const sc = flags & DO_SC ? selfPair() : zero;
     const o0 = P_OUT + (<usize>r << 6);
-    store<f64>(o0, ep0, 0);
-    store<f64>(o0, eo0, 8);
+    store<f64>(o0, f64x2.extract_lane(ep, 0), 0);
+    store<f64>(o0, f64x2.extract_lane(eo, 0), 8);
     store<f64>(o0, f64x2.extract_lane(ko, 0), 16);
     store<f64>(o0, f64x2.extract_lane(sc, 0), 24);
     store<f64>(o0, load<f64>(P_E, 0), 32);
@@ -668,8 +666,8 @@ export function evalRows(n: i32, flags: i32): void {
     store<f64>(o0, 0, 56);
     if (two) {
       const o1 = o0 + 64;
-      store<f64>(o1, ep1, 0);
-      store<f64>(o1, eo1, 8);
+      store<f64>(o1, f64x2.extract_lane(ep, 1), 0);
+      store<f64>(o1, f64x2.extract_lane(eo, 1), 8);
       store<f64>(o1, f64x2.extract_lane(ko, 1), 16);
       store<f64>(o1, f64x2.extract_lane(sc, 1), 24);
       store<f64>(o1, load<f64>(P_E, 8), 32);
