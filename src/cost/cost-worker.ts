@@ -1,10 +1,12 @@
 /**
  * Worker thread of parallel.ts: waits for a job number, reads the job posted just before it, claims
- * chunks of samples and evaluates them with the fused kernel into the shared outputs.
+ * chunks of samples and evaluates them with the fused kernel into the shared outputs — or, for a job
+ * with a handler module, runs the handler's runChunk (the module is imported on its first job; until it
+ * has loaded, the other threads take that job's chunks).
  */
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { evaluateFused, FusedScratch } from './fused.ts';
-import { claimChunk, CTRL, type CostJob, type CostJobError, type SharedView, STOP_JOB } from './parallel.ts';
+import { type ChunkHandler, claimChunk, CTRL, type CostJob, type CostJobError, type SharedView, STOP_JOB } from './parallel.ts';
 
 const { ctrl: ctrlBuffer, port } = workerData as { ctrl: SharedArrayBuffer; port: MessagePort };
 const ctrl = new Int32Array(ctrlBuffer);
@@ -23,7 +25,10 @@ function receiveJob(job: number): CostJob | null {
   return null;
 }
 
-function serve(): void {
+/** loaded handler modules; null for one that failed to load (its jobs are left to the other threads) */
+const handlers = new Map<string, ChunkHandler | null>();
+
+async function serve(): Promise<void> {
   Atomics.add(ctrl, CTRL.ready, 1);
   let seen = 0;
   for (;;) {
@@ -34,6 +39,19 @@ function serve(): void {
     seen = job;
     const j = receiveJob(job);
     if (j === null) continue;
+    let handler: ChunkHandler | null = null;
+    if (j.handler !== null) {
+      if (!handlers.has(j.handler)) {
+        // the job goes on without this thread while the module loads
+        try {
+          handlers.set(j.handler, (await import(j.handler)) as ChunkHandler);
+        } catch {
+          handlers.set(j.handler, null);
+        }
+      }
+      handler = handlers.get(j.handler) ?? null;
+      if (handler === null) continue;
+    }
     const states = view(j.states);
     const actions = view(j.actions);
     const perTerm = view(j.perTerm);
@@ -42,8 +60,10 @@ function serve(): void {
       const c = claimChunk(ctrl, job, j.nChunks);
       if (c < 0) break;
       const b0 = c * j.chunk;
+      const b1 = Math.min(j.B, b0 + j.chunk);
       try {
-        evaluateFused(j.problem, states, actions, j.T, j.B, b0, Math.min(j.B, b0 + j.chunk), perTerm, total, scratch);
+        if (handler !== null) handler.runChunk(j.payload, b0, b1, scratch);
+        else evaluateFused(j.problem, states, actions, j.T, j.B, b0, b1, perTerm, total, scratch);
       } catch (e) {
         Atomics.store(ctrl, CTRL.error, 1);
         const msg: CostJobError = { job, message: e instanceof Error ? e.message : String(e) };
@@ -54,5 +74,4 @@ function serve(): void {
   }
 }
 
-serve();
-port.close();
+void serve().then(() => port.close());

@@ -9,7 +9,7 @@
  * own `evaluate`.
  */
 import type { FkResult, KinematicChain } from '../robot/chain.ts';
-import { evaluateFused, FusedScratch, fusedProblem } from './fused.ts';
+import { evaluateFused, type FusedProblem, FusedScratch, fusedProblem } from './fused.ts';
 import { evaluateFusedParallel } from './parallel.ts';
 import type { CostContext, CostProblem, CostTerm } from './types.ts';
 
@@ -71,19 +71,19 @@ export class CostEvaluator {
     actionDim: number,
     grad: { gStates: Float64Array; gActions: Float64Array } | null = null,
   ): CostEvaluation {
-    const active = this.terms.filter((t) => t.weight > 0 && t.active(problem, this.chain));
-    const fused = grad === null && this.fused ? fusedProblem(active, problem, this.chain, actionDim) : null;
-    const needsFk = fused === null && this.chain !== null && active.some((t) => t.needsFk);
+    const batch = grad === null ? this.fusedBatch(problem, T, B, actionDim) : null;
+    if (batch !== null) {
+      const { fused, perTerm, total, scratch } = batch;
+      if (this.parallel) evaluateFusedParallel(fused, states, actions, T, B, perTerm, total, scratch);
+      else evaluateFused(fused, states, actions, T, B, 0, B, perTerm, total, scratch);
+      return batch.evaluation;
+    }
+    const active = this.activeTerms(problem);
+    const needsFk = this.chain !== null && active.some((t) => t.needsFk);
     const buf = this.buffersFor(T, B, problem.layout.dof, needsFk);
     const nTerms = active.length;
     if (buf.perTerm.length < nTerms * B) buf.perTerm = sharedF64(nTerms * B);
     const perTerm = buf.perTerm.subarray(0, nTerms * B);
-    if (fused !== null) {
-      this.scratch ??= new FusedScratch();
-      if (this.parallel) evaluateFusedParallel(fused, states, actions, T, B, perTerm, buf.total, this.scratch);
-      else evaluateFused(fused, states, actions, T, B, 0, B, perTerm, buf.total, this.scratch);
-      return { total: buf.total, perTerm, termNames: active.map((t) => t.name), termKinds: active.map((t) => t.kind) };
-    }
     perTerm.fill(0);
     const total = buf.total;
     total.fill(0);
@@ -149,6 +149,36 @@ export class CostEvaluator {
     };
   }
 
+  private activeTerms(problem: CostProblem): CostTerm[] {
+    return this.terms.filter((t) => t.weight > 0 && t.active(problem, this.chain));
+  }
+
+  /**
+   * The fused form of a value-only evaluation of B samples, with the shared output buffers it writes and
+   * the evaluation they will hold; null when the fused path does not apply (then `evaluate` runs the
+   * terms). For callers that run evaluateFused themselves on parts of the batch (planner/batch-chunk.ts);
+   * `parallel` says whether this evaluator may use worker threads.
+   */
+  fusedBatch(problem: CostProblem, T: number, B: number, actionDim: number): FusedBatch | null {
+    if (!this.fused) return null;
+    const active = this.activeTerms(problem);
+    const fused = fusedProblem(active, problem, this.chain, actionDim);
+    if (fused === null) return null;
+    const buf = this.buffersFor(T, B, problem.layout.dof, false);
+    const n = active.length * B;
+    if (buf.perTerm.length < n) buf.perTerm = sharedF64(n);
+    const perTerm = buf.perTerm.subarray(0, n);
+    this.scratch ??= new FusedScratch();
+    return {
+      fused,
+      perTerm,
+      total: buf.total,
+      scratch: this.scratch,
+      parallel: this.parallel,
+      evaluation: { total: buf.total, perTerm, termNames: active.map((t) => t.name), termKinds: active.map((t) => t.kind) },
+    };
+  }
+
   /** Breakdown of sample b of an evaluation. */
   static breakdown(ev: CostEvaluation, b: number, B: number): TermCost[] {
     return ev.termNames.map((name, k) => ({ name, kind: ev.termKinds[k]!, cost: ev.perTerm[k * B + b]! }));
@@ -174,6 +204,18 @@ export class CostEvaluator {
     }
     return buf;
   }
+}
+
+/** A fused evaluation set up for its caller to run (CostEvaluator.fusedBatch). */
+export interface FusedBatch {
+  fused: FusedProblem;
+  /** [terms, B] and [B], on SharedArrayBuffers */
+  perTerm: Float64Array;
+  total: Float64Array;
+  scratch: FusedScratch;
+  parallel: boolean;
+  /** what evaluate would return, once perTerm and total are written */
+  evaluation: CostEvaluation;
 }
 
 interface EvalBuffers {

@@ -53,6 +53,18 @@ export interface CostJob {
   B: number;
   chunk: number;
   nChunks: number;
+  /**
+   * null: each chunk is evaluateFused on samples [c·chunk, (c+1)·chunk). Otherwise the URL of a module
+   * whose `runChunk(payload, b0, b1, scratch)` does the chunk (ChunkHandler): work that belongs with the
+   * cost of the same samples, e.g. writing and rolling out the samples first (planner/batch-chunk.ts).
+   */
+  handler: string | null;
+  payload: unknown;
+}
+
+/** A module that runs chunks of a job on any thread (see CostJob.handler). */
+export interface ChunkHandler {
+  runChunk(payload: unknown, b0: number, b1: number, scratch: FusedScratch): void;
 }
 
 /** What a worker posts back when a chunk throws. */
@@ -107,9 +119,6 @@ export function stopCostWorkers(): void {
   pool = null;
 }
 
-function viewOf(a: Float64Array): SharedView | null {
-  return a.buffer instanceof SharedArrayBuffer ? { buffer: a.buffer, byteOffset: a.byteOffset, length: a.length } : null;
-}
 
 /**
  * Evaluates samples 0 .. B-1 of a fused problem, on worker threads when the batch is large and every
@@ -127,16 +136,50 @@ export function evaluateFusedParallel(
 ): void {
   const threads = costThreads();
   if (threads > 0 && T * B >= PARALLEL_MIN_STATE_STEPS) {
-    const s = viewOf(states), a = viewOf(actions), pt = viewOf(perTerm), tt = viewOf(total);
+    const s = sharedView(states), a = sharedView(actions), pt = sharedView(perTerm), tt = sharedView(total);
     if (s !== null && a !== null && pt !== null && tt !== null) {
-      if (pool === null || pool.size !== threads) {
-        pool?.stop();
-        pool = new CostWorkerPool(threads);
-      }
-      if (pool.run(p, s, a, pt, tt, T, B, states, actions, perTerm, total, scratch)) return;
+      const job = { problem: p, states: s, actions: a, perTerm: pt, total: tt, T, B, handler: null, payload: null };
+      if (sharedPool(threads).run(job, (b0, b1) => evaluateFused(p, states, actions, T, B, b0, b1, perTerm, total, scratch))) return;
     }
   }
   evaluateFused(p, states, actions, T, B, 0, B, perTerm, total, scratch);
+}
+
+function sharedPool(threads: number): CostWorkerPool {
+  if (pool === null || pool.size !== threads) {
+    pool?.stop();
+    pool = new CostWorkerPool(threads);
+  }
+  return pool;
+}
+
+/**
+ * Runs `local(b0, b1)` over chunks of samples 0 .. B-1 on this thread and `handler`'s runChunk(payload, …)
+ * on the cost worker threads, each chunk once; returns when all are done. The handler module must do
+ * what `local` does (the same results whichever thread takes a chunk). Without workers (threads off,
+ * not started yet, broken), or for fewer than PARALLEL_MIN_STATE_STEPS, `local` runs every chunk here,
+ * in order. `views` are the job's shared arrays
+ * as the workers see them (states, actions, perTerm, total; any SharedView).
+ */
+export function runCostChunks(
+  B: number,
+  handler: string,
+  payload: unknown,
+  problem: FusedProblem,
+  views: { states: SharedView; actions: SharedView; perTerm: SharedView; total: SharedView; T: number },
+  local: (b0: number, b1: number) => void,
+): void {
+  const threads = costThreads();
+  if (threads > 0 && views.T * B >= PARALLEL_MIN_STATE_STEPS) {
+    const job = { problem, states: views.states, actions: views.actions, perTerm: views.perTerm, total: views.total, T: views.T, B, handler, payload };
+    if (sharedPool(threads).run(job, local)) return;
+  }
+  for (let b0 = 0; b0 < B; b0 += CHUNK_SAMPLES) local(b0, Math.min(B, b0 + CHUNK_SAMPLES));
+}
+
+/** A view of a typed array on a SharedArrayBuffer that crosses to workers (null for other memory). */
+export function sharedView(a: Float64Array | Int32Array): SharedView | null {
+  return a.buffer instanceof SharedArrayBuffer ? { buffer: a.buffer, byteOffset: a.byteOffset, length: a.length } : null;
 }
 
 /**
@@ -220,26 +263,17 @@ class CostWorkerPool {
     return this.broken;
   }
 
-  /** Runs one job; false when the pool cannot (not ready, broken), and the caller evaluates alone. */
-  run(
-    p: FusedProblem,
-    s: SharedView,
-    a: SharedView,
-    pt: SharedView,
-    tt: SharedView,
-    T: number,
-    B: number,
-    states: Float64Array,
-    actions: Float64Array,
-    perTerm: Float64Array,
-    total: Float64Array,
-    scratch: FusedScratch,
-  ): boolean {
+  /**
+   * Runs one job: chunks go to the workers and to `local` on this thread. False when the pool cannot
+   * (not ready, broken): the caller then does the whole job alone.
+   */
+  run(fields: Omit<CostJob, 'job' | 'chunk' | 'nChunks'>, local: (b0: number, b1: number) => void): boolean {
     const ctrl = this.ctrl;
     if (this.broken || Atomics.load(ctrl, CTRL.ready) === 0) return false;
     const job = (this.job = (this.job % 0x7fff) + 1);
+    const B = fields.B;
     const nChunks = Math.ceil(B / CHUNK_SAMPLES);
-    const msg: CostJob = { job, problem: p, states: s, actions: a, perTerm: pt, total: tt, T, B, chunk: CHUNK_SAMPLES, nChunks };
+    const msg: CostJob = { ...fields, job, chunk: CHUNK_SAMPLES, nChunks };
     for (const port of this.ports) port.postMessage(msg);
     Atomics.store(ctrl, CTRL.done, 0);
     Atomics.store(ctrl, CTRL.error, 0);
@@ -251,7 +285,7 @@ class CostWorkerPool {
       const c = claimChunk(ctrl, job, nChunks);
       if (c < 0) break;
       const b0 = c * CHUNK_SAMPLES;
-      evaluateFused(p, states, actions, T, B, b0, Math.min(B, b0 + CHUNK_SAMPLES), perTerm, total, scratch);
+      local(b0, Math.min(B, b0 + CHUNK_SAMPLES));
       Atomics.add(ctrl, CTRL.done, 1);
     }
     const deadline = performance.now() + JOB_TIMEOUT_MS;

@@ -3,7 +3,8 @@
  * and std (with momentum and a std floor), repeat. Sample 0 is always the current mean, so an iteration
  * never loses the best sequence it started from.
  */
-import { BatchBuffers, chooseBest, clampInto, NoiseSource, readSample, rolloutAndCost, sampleScale, smallestK, writeNoisySample, writeSample } from './common.ts';
+import { sampleRolloutAndCost } from './batch-chunk.ts';
+import { BatchBuffers, chooseBest, clampInto, NoiseSource, readSample, smallestK, writeSample } from './common.ts';
 import type { PlanBudget, PlanProblem, PlanResult, Planner, PlannerSettings } from './planner.ts';
 
 export class CemPlanner implements Planner {
@@ -14,7 +15,6 @@ export class CemPlanner implements Planner {
   protected finalBuf = new BatchBuffers();
   private mean = new Float64Array(0);
   private std = new Float64Array(0);
-  private eps = new Float64Array(0);
   private best = new Float64Array(0);
   private idx = new Int32Array(0);
 
@@ -48,12 +48,11 @@ export class CemPlanner implements Planner {
     if (this.mean.length !== n) {
       this.mean = new Float64Array(n);
       this.std = new Float64Array(n);
-      this.eps = new Float64Array(n);
       this.best = new Float64Array(n);
     }
     if (this.idx.length < B) this.idx = new Int32Array(B);
     this.buf.ensure(T, B, D, A);
-    const { mean, std, eps, best } = this;
+    const { mean, std, best } = this;
     const lo = problem.actionLower;
     const hi = problem.actionUpper;
     for (let i = 0; i < n; i++) {
@@ -67,15 +66,8 @@ export class CemPlanner implements Planner {
     let rollouts = 0;
     const maxIt = Math.max(1, budget.iterations);
     while (it < maxIt) {
-      for (let b = 0; b < B; b++) {
-        if (b === 0) {
-          writeSample(mean, T, A, B, 0, this.buf.actions, lo, hi);
-          continue;
-        }
-        this.noise.fill(eps, n);
-        writeNoisySample(eps, T, A, this.settings.noiseCorrelation, mean, std, sampleScale(b), B, b, this.buf.actions, lo, hi);
-      }
-      const costs = await rolloutAndCost(problem, this.buf, B);
+      writeSample(mean, T, A, B, 0, this.buf.actions, lo, hi);
+      const costs = await sampleRolloutAndCost(problem, this.buf, B, { noise: this.noise, rho: this.settings.noiseCorrelation, mean, std, scale: 1 });
       rollouts += B;
       const elite = smallestK(costs, B, K, this.idx);
       if (costs[elite[0]!]! < bestCost) {

@@ -111,8 +111,9 @@ export function smallestK(costs: Float64Array, n: number, k: number, idx: Int32A
  * transcendental per element and is indistinguishable from fresh noise for a few thousand rows.
  */
 export class NoiseSource {
-  private static readonly SIZE = 1 << 18;
-  private readonly table = new Float64Array(NoiseSource.SIZE);
+  static readonly SIZE = 1 << 18;
+  /** shared, so that worker threads can read runs of it (planner/batch-chunk.ts) */
+  private readonly table = sharedF64(NoiseSource.SIZE);
   private s0: number;
   private s1: number;
 
@@ -144,14 +145,28 @@ export class NoiseSource {
     return ((this.s0 + this.s1) >>> 0) / 4294967296;
   }
 
-  /** Fills out[0..n) with standard normals. */
+  /** The table the runs are read from (read-only for callers). */
+  get values(): Float64Array {
+    return this.table;
+  }
+
+  /** Start of the next run in `values`: the one draw `fill` makes. */
+  offset(): number {
+    return Math.floor(this.uniform() * NoiseSource.SIZE);
+  }
+
+  /** Fills out[0..n) with standard normals: the run of `values` from `offset()`, wrapping around. */
   fill(out: Float64Array, n: number): void {
-    const size = NoiseSource.SIZE;
-    let off = Math.floor(this.uniform() * size);
-    for (let i = 0; i < n; i++) {
-      out[i] = this.table[off]!;
-      off = off + 1 === size ? 0 : off + 1;
-    }
+    readRun(this.table, this.offset(), out, n);
+  }
+}
+
+/** out[0..n) = table[off ..], wrapping around at the end of the table. */
+export function readRun(table: Float64Array, off: number, out: Float64Array, n: number): void {
+  const size = table.length;
+  for (let i = 0; i < n; i++) {
+    out[i] = table[off]!;
+    off = off + 1 === size ? 0 : off + 1;
   }
 }
 

@@ -5,7 +5,8 @@
  * (λ = temperature · (mean S − min S)), so one setting works across cost scales. Sample 0 is the
  * noise-free nominal.
  */
-import { BatchBuffers, chooseBest, clampInto, NoiseSource, readSample, rolloutAndCost, sampleScale, writeNoisySample, writeSample } from './common.ts';
+import { sampleRolloutAndCost } from './batch-chunk.ts';
+import { BatchBuffers, chooseBest, clampInto, NoiseSource, readSample, writeSample } from './common.ts';
 import type { PlanBudget, PlanProblem, PlanResult, Planner, PlannerSettings } from './planner.ts';
 
 export class MppiPlanner implements Planner {
@@ -15,7 +16,6 @@ export class MppiPlanner implements Planner {
   private buf = new BatchBuffers();
   private finalBuf = new BatchBuffers();
   private nominal = new Float64Array(0);
-  private eps = new Float64Array(0);
   private update = new Float64Array(0);
   private best = new Float64Array(0);
   private weights = new Float64Array(0);
@@ -40,7 +40,6 @@ export class MppiPlanner implements Planner {
     const n = T * A;
     if (this.nominal.length !== n) {
       this.nominal = new Float64Array(n);
-      this.eps = new Float64Array(n);
       this.update = new Float64Array(n);
       this.best = new Float64Array(n);
     }
@@ -49,7 +48,7 @@ export class MppiPlanner implements Planner {
       this.used = new Int32Array(B);
     }
     this.buf.ensure(T, B, D, A);
-    const { nominal, eps, update, best, weights, used } = this;
+    const { nominal, update, best, weights, used } = this;
     const lo = problem.actionLower;
     const hi = problem.actionUpper;
     for (let i = 0; i < n; i++) nominal[i] = clampInto(warmStart ? warmStart[i]! : 0, lo[i % A]!, hi[i % A]!);
@@ -60,11 +59,7 @@ export class MppiPlanner implements Planner {
     const maxIt = Math.max(1, budget.iterations);
     while (it < maxIt) {
       writeSample(nominal, T, A, B, 0, this.buf.actions, lo, hi);
-      for (let b = 1; b < B; b++) {
-        this.noise.fill(eps, n);
-        writeNoisySample(eps, T, A, this.settings.noiseCorrelation, nominal, null, noiseStd * sampleScale(b), B, b, this.buf.actions, lo, hi);
-      }
-      const costs = await rolloutAndCost(problem, this.buf, B);
+      const costs = await sampleRolloutAndCost(problem, this.buf, B, { noise: this.noise, rho: this.settings.noiseCorrelation, mean: nominal, std: null, scale: noiseStd });
       rollouts += B;
       let minS = Infinity;
       let minB = 0;

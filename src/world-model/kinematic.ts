@@ -17,6 +17,42 @@ export interface KinematicModelOptions {
   latentDim?: number;
 }
 
+/** Everything a kinematic rollout reads besides its inputs, as plain data (it crosses to worker threads). */
+export interface KinematicRolloutSpec {
+  layout: StateLayout;
+  actionDim: number;
+  /** blend factor of the actuator lag for one step (1 = no lag) */
+  alpha: number;
+  /** action units → velocity (1 for velocity actions, 1/dt for position deltas) */
+  k: number;
+  dtS: number;
+}
+
+/**
+ * Rolls out samples b0 .. b1-1 of a [T, B] batch: states [T+1, B, D] (row 0 of each sample is s0),
+ * actions [T, B, A]. Exactly KinematicModel.step's arithmetic, sample by sample, so any split of the
+ * samples (worker threads, blocks) gives the same states as one rollout of the whole batch.
+ */
+export function kinematicRolloutRows(spec: KinematicRolloutSpec, s0: Float64Array, actions: Float64Array, T: number, B: number, b0: number, b1: number, states: Float64Array): void {
+  const { layout, actionDim: A, alpha, k, dtS: dt } = spec;
+  const { latentDim, qOffset, qdOffset, dof, stateDim: D } = layout;
+  for (let b = b0; b < b1; b++) states.set(s0.subarray(0, D), b * D);
+  for (let t = 0; t < T; t++) {
+    for (let b = b0; b < b1; b++) {
+      const so = (t * B + b) * D;
+      const no = so + B * D;
+      const ao = (t * B + b) * A;
+      for (let i = 0; i < latentDim; i++) states[no + i] = states[so + i]!;
+      for (let j = 0; j < dof; j++) {
+        const qd = states[so + qdOffset + j]!;
+        const qdn = qd + alpha * (k * actions[ao + j]! - qd);
+        states[no + qdOffset + j] = qdn;
+        states[no + qOffset + j] = states[so + qOffset + j]! + dt * qdn;
+      }
+    }
+  }
+}
+
 export class KinematicModel implements WorldModel {
   readonly kind = 'kinematic';
   readonly layout: StateLayout;
@@ -81,14 +117,13 @@ export class KinematicModel implements WorldModel {
     }
   }
 
+  /** The model's constants for kinematicRolloutRows (current dt and lag). */
+  rolloutSpec(): KinematicRolloutSpec {
+    return { layout: this.layout, actionDim: this.actionDim, alpha: this.alpha(), k: this.actionToVel(), dtS: this.dt };
+  }
+
   rollout(s0: Float64Array, actions: Float64Array, T: number, B: number, states: Float64Array): void {
-    const D = this.stateDim;
-    for (let b = 0; b < B; b++) states.set(s0.subarray(0, D), b * D);
-    const rowS = B * D;
-    const rowA = B * this.actionDim;
-    for (let t = 0; t < T; t++) {
-      this.step(states.subarray(t * rowS, (t + 1) * rowS), actions.subarray(t * rowA, (t + 1) * rowA), B, states.subarray((t + 1) * rowS, (t + 2) * rowS));
-    }
+    kinematicRolloutRows(this.rolloutSpec(), s0, actions, T, B, 0, B, states);
   }
 
   rolloutVjp(_actions: Float64Array, T: number, B: number, _states: Float64Array, gStates: Float64Array, gActions: Float64Array): void {

@@ -1,0 +1,139 @@
+/**
+ * One chunk of a sampling planner's batch, start to end on one thread: write the chunk's noisy action
+ * sequences, roll them out through the kinematic model, evaluate their cost with the fused kernel. The
+ * chunk's rows are written and read while they are in cache, and every thread (the planner's and the
+ * cost workers, parallel.ts `runCostChunks`) takes whole chunks, so sampling and rollouts run in
+ * parallel with the cost instead of before it on one thread.
+ *
+ * Each step repeats the sequential path exactly — noise.fill then writeNoisySample per sample, with the
+ * run offsets drawn in sample order on the planner's thread; kinematicRolloutRows; evaluateFused — so
+ * the costs, and so the plans, are bit-identical to it whichever thread takes which chunk.
+ */
+import { evaluateFused, type FusedProblem, type FusedScratch } from '../cost/fused.ts';
+import { runCostChunks, type SharedView, sharedView } from '../cost/parallel.ts';
+import { KinematicModel, kinematicRolloutRows, type KinematicRolloutSpec } from '../world-model/kinematic.ts';
+import { type BatchBuffers, type NoiseSource, readRun, rolloutAndCost, sampleScale, writeNoisySample } from './common.ts';
+import type { PlanProblem } from './planner.ts';
+
+/** Everything a chunk reads, as plain data (posted to the workers once per batch). */
+export interface BatchChunkPayload {
+  T: number;
+  B: number;
+  A: number;
+  /** the noise table and, per sample, the start of its run (entry 0 unused: sample 0 is the caller's) */
+  noise: SharedView;
+  offsets: SharedView;
+  /** sample b = clamp(mean + scale·sampleScale(b)·(std ⊙ ε_b)), ε_b AR(1)-correlated with rho; std null = 1 */
+  rho: number;
+  mean: Float64Array;
+  std: Float64Array | null;
+  scale: number;
+  lo: Float64Array;
+  hi: Float64Array;
+  rollout: KinematicRolloutSpec;
+  s0: Float64Array;
+  problem: FusedProblem;
+  actions: SharedView;
+  states: SharedView;
+  perTerm: SharedView;
+  total: SharedView;
+}
+
+let eps = new Float64Array(0);
+
+const f64 = (v: SharedView): Float64Array => new Float64Array(v.buffer, v.byteOffset, v.length);
+
+/** Samples b0 .. b1-1: their actions (but sample 0's), states and costs (ChunkHandler of parallel.ts). */
+export function runChunk(payload: unknown, b0: number, b1: number, scratch: FusedScratch): void {
+  const p = payload as BatchChunkPayload;
+  const { T, B, A } = p;
+  const n = T * A;
+  if (eps.length < n) eps = new Float64Array(n);
+  const table = f64(p.noise);
+  const offsets = new Int32Array(p.offsets.buffer, p.offsets.byteOffset, p.offsets.length);
+  const actions = f64(p.actions);
+  const states = f64(p.states);
+  for (let b = Math.max(1, b0); b < b1; b++) {
+    readRun(table, offsets[b]!, eps, n);
+    writeNoisySample(eps, T, A, p.rho, p.mean, p.std, p.scale * sampleScale(b), B, b, actions, p.lo, p.hi);
+  }
+  kinematicRolloutRows(p.rollout, p.s0, actions, T, B, b0, b1, states);
+  evaluateFused(p.problem, states, actions, T, B, b0, b1, f64(p.perTerm), f64(p.total), scratch);
+}
+
+/** How a planner samples its batch around a sequence (see BatchChunkPayload). */
+export interface BatchSampling {
+  noise: NoiseSource;
+  rho: number;
+  mean: Float64Array;
+  std: Float64Array | null;
+  scale: number;
+}
+
+/** This module, for the workers to import (the built .js next to the built planner, or this .ts). */
+const HANDLER = new URL(import.meta.url.endsWith('.ts') ? './batch-chunk.ts' : './batch-chunk.js', import.meta.url).href;
+
+let chunked = process.env.ODRA_CHUNKED_BATCHES !== '0';
+
+/**
+ * Run batches chunk by chunk where they can (default; ODRA_CHUNKED_BATCHES=0 starts a process with it
+ * off). The results are the same either way; tests and benchmarks compare the two.
+ */
+export function setChunkedBatches(on: boolean): void {
+  chunked = on;
+}
+
+let offsets = new Int32Array(new SharedArrayBuffer(0));
+let eps0 = new Float64Array(0);
+
+/**
+ * Writes samples 1 .. B-1 of `buf.actions` around `s.mean` (sample 0 is the caller's), rolls the batch
+ * out and returns each sample's cost: what the sequential loop (noise.fill + writeNoisySample per sample,
+ * then rolloutAndCost) returns, bit for bit. For a kinematic model under a fused cost this runs chunk by
+ * chunk on this thread and the cost workers (runChunk); otherwise sequentially.
+ */
+export async function sampleRolloutAndCost(problem: PlanProblem, buf: BatchBuffers, B: number, s: BatchSampling): Promise<Float64Array> {
+  const T = problem.horizon;
+  const A = problem.model.actionDim;
+  const lo = problem.actionLower;
+  const hi = problem.actionUpper;
+  const model = problem.model;
+  const batch = chunked && model instanceof KinematicModel ? problem.cost.fusedBatch(problem, T, B, A) : null;
+  const views = batch === null ? null : { actions: sharedView(buf.actions), states: sharedView(buf.states), perTerm: sharedView(batch.perTerm), total: sharedView(batch.total), noise: sharedView(s.noise.values) };
+  if (batch === null || views === null || views.actions === null || views.states === null || views.perTerm === null || views.total === null || views.noise === null) {
+    const n = T * A;
+    if (eps0.length < n) eps0 = new Float64Array(n);
+    for (let b = 1; b < B; b++) {
+      s.noise.fill(eps0, n);
+      writeNoisySample(eps0, T, A, s.rho, s.mean, s.std, s.scale * sampleScale(b), B, b, buf.actions, lo, hi);
+    }
+    return rolloutAndCost(problem, buf, B);
+  }
+  if (offsets.length < B) offsets = new Int32Array(new SharedArrayBuffer(B * Int32Array.BYTES_PER_ELEMENT));
+  // the draws fill would make, in sample order
+  for (let b = 1; b < B; b++) offsets[b] = s.noise.offset();
+  const payload: BatchChunkPayload = {
+    T,
+    B,
+    A,
+    noise: views.noise,
+    offsets: sharedView(offsets)!,
+    rho: s.rho,
+    mean: s.mean,
+    std: s.std,
+    scale: s.scale,
+    lo,
+    hi,
+    rollout: (model as KinematicModel).rolloutSpec(),
+    s0: problem.s0,
+    problem: batch.fused,
+    actions: views.actions,
+    states: views.states,
+    perTerm: views.perTerm,
+    total: views.total,
+  };
+  const local = (b0: number, b1: number): void => runChunk(payload, b0, b1, batch.scratch);
+  if (batch.parallel) runCostChunks(B, HANDLER, payload, batch.fused, { states: views.states, actions: views.actions, perTerm: views.perTerm, total: views.total, T }, local);
+  else local(0, B);
+  return batch.total;
+}
