@@ -98,13 +98,14 @@ export class MppiPlanner implements Planner {
         weights[nUsed] = w;
         used[nUsed++] = b;
       }
-      update.fill(0);
       const acts = this.buf.actions;
       for (let t = 0; t < T; t++) {
-        for (let u = 0; u < nUsed; u++) {
-          const w = weights[u]!;
-          const o = (t * B + used[u]!) * A;
-          for (let j = 0; j < A; j++) update[t * A + j]! += w * (acts[o + j]! - nominal[t * A + j]!);
+        for (let j = 0; j < A; j++) {
+          // summed in a register, samples in order: the same additions as accumulating in update[]
+          const nom = nominal[t * A + j]!;
+          let s = 0;
+          for (let u = 0; u < nUsed; u++) s += weights[u]! * (acts[(t * B + used[u]!) * A + j]! - nom);
+          update[t * A + j] = s;
         }
       }
       for (let t = 0; t < T; t++) {
