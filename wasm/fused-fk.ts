@@ -1,18 +1,20 @@
 // AssemblyScript source of wasm/fused-fk.wasm (build: npm run build:wasm, scripts/build-wasm.mjs).
 //
-// The FK pass of odra's fused cost kernel (src/cost/fused.ts, fkPass) for rows of joint configurations,
-// two rows at a time in f64x2 lanes: forward kinematics (forwardFrames of src/robot/kinematics.ts, the
-// sincos of src/robot/sincos.ts), bounding-sphere centres, and per row the values of the FK terms before
-// their weights: ee_position, ee_orientation, keep_out (keepOutRow) and self_collision
-// (selfCollisionRow), plus the tip position for the terminal term. Every value is the same IEEE double
-// the JS computes: the same operations in the same order (wasm has no fused multiply-add; f64 add, mul,
-// div, sqrt, min and max round as JS does), the broad phases with the same comparisons (so NaN goes where
-// it goes in JS), Math.log, Math.sin and Math.cos imported from JS for the barrier and the rare angles
-// the JS sincos hands to them. src/cost/fused-wasm.ts owns the memory layout: it writes the constants and
-// the pointers (header(), then configure()), the rows, and reads the results.
+// The joint-space pass and the FK pass of odra's fused cost kernel (src/cost/fused.ts, jointPass and
+// fkPass) for one block of samples, two samples at a time in f64x2 lanes: the joint-space terms
+// (joint_goal, posture, joint_limits, velocity_limits, acceleration_limits, smoothness, effort); forward
+// kinematics (forwardFrames of src/robot/kinematics.ts, the sincos of src/robot/sincos.ts), bounding-sphere
+// centres, ee_position, ee_orientation, keep_out (keepOutRow) and self_collision (selfCollisionRow), plus
+// the tip position of the last step for the terminal term. Per sample and term it sums weight · value over
+// time from +0, as the JS adds into perTerm. Every value is the same IEEE double the JS computes: the
+// same operations in the same order (wasm has no fused multiply-add; f64 add, mul, div, sqrt, min and max
+// round as JS does), the branches with the same comparisons (so NaN goes where it goes in JS), Math.log,
+// Math.sin and Math.cos imported from JS for the barrier and the rare angles the JS sincos hands to them.
+// src/cost/fused-wasm.ts owns the memory layout: it writes the constants and the pointers (header(), then
+// configure()), the rows, and reads the sums.
 //
 // Chains: revolute joints, any rotation (signed permutations by column picks, as forwardFrames); no
-// prismatic joints (the TS side falls back to JS for those).
+// prismatic joints (the TS side runs the FK pass in JS for those, the joint-space pass still here).
 
 // ---------------------------------------------------------------- imports
 @external("Math", "log")
@@ -24,7 +26,7 @@ declare function jsCos(x: f64): f64;
 
 // ---------------------------------------------------------------- header written by the TS side
 // i32 fields; the order is HEADER_FIELDS in src/cost/fused-wasm.ts.
-const HDR: usize = memory.data(64 * 4, 16);
+const HDR: usize = memory.data(80 * 4, 16);
 
 export function header(): usize {
   return HDR;
@@ -78,9 +80,33 @@ let P_SC: usize = 0; // v128 [dof*2] sin, cos (scratch)
 let P_NEAR: usize = 0; // v128 [S] lane masks (scratch)
 let P_CENT: usize = 0; // v128 [S*3] sphere centres (scratch)
 let P_STAMP: usize = 0; // i32 [S] (scratch)
-let P_Q: usize = 0; // f64 [rows*dof] input
-let P_OUT: usize = 0; // f64 [rows*8] output
+let P_S: usize = 0; // f64 [(T+1)*nb rows of RSB bytes] the block's state rows, t = 0 .. T (input)
+let P_A: usize = 0; // f64 [(T+1)*nb*ADIM] the block's actions, t = 0 (prevAction) .. T (input)
+let P_ACC: usize = 0; // f64 [ACC_SLOTS*nbPad + nbPad*4] per-sample sums and tip positions (output)
 let STAMP: i32 = 0;
+// joint-space terms (fused.ts, jointPass)
+let JDOF: i32 = 0; // the layout's dof
+let ADIM: i32 = 0; // action dim
+let RSB: usize = 0; // bytes per state row in P_S
+let QOB: usize = 0; // byte offset of q in a state row
+let QDOB: usize = 0; // byte offset of qd in a state row
+let JG_CODE: i32 = 0;
+let PO_CODE: i32 = 0;
+let JL_CODE: i32 = 0;
+let VL_CODE: i32 = 0;
+let AL_CODE: i32 = 0;
+let SM_CODE: i32 = 0;
+let EF_CODE: i32 = 0;
+let P_GOALJ: usize = 0; // f64 [JDOF]
+let P_POST: usize = 0; // f64 [JDOF]
+let P_LOM: usize = 0; // f64 [JDOF] lower + margin
+let P_HIM: usize = 0; // f64 [JDOF] upper − margin
+let P_VMAX: usize = 0; // f64 [JDOF]
+let P_AMAX: usize = 0; // f64 [JDOF]
+// per block (evalBlock)
+let ACCS: usize = 0; // bytes between accumulator slots (nbPad·8)
+let SBACK: usize = 0; // bytes from a state row to the same sample's row one step earlier
+let ABACK: usize = 0; // the same for action rows
 
 // f64 parameters at P_PAR (byte offsets)
 // @ts-ignore
@@ -101,6 +127,59 @@ let STAMP: i32 = 0;
 @inline const PAR_DF_MAX: usize = 56;
 // @ts-ignore
 @inline const PAR_D2F_MAX: usize = 64;
+/** the weights of the accumulator slots, slot s at PAR_W + 8·s */
+// @ts-ignore
+@inline const PAR_W: usize = 72;
+// @ts-ignore
+@inline const PAR_JG_INV: usize = 160;
+// @ts-ignore
+@inline const PAR_JG_PARAM: usize = 168;
+// @ts-ignore
+@inline const PAR_PO_INV: usize = 176;
+// @ts-ignore
+@inline const PAR_PO_PARAM: usize = 184;
+// @ts-ignore
+@inline const PAR_JL_M: usize = 192;
+// @ts-ignore
+@inline const PAR_VL_PARAM: usize = 200;
+// @ts-ignore
+@inline const PAR_AL_PARAM: usize = 208;
+// @ts-ignore
+@inline const PAR_SM_INV: usize = 216;
+// @ts-ignore
+@inline const PAR_SM_PARAM: usize = 224;
+// @ts-ignore
+@inline const PAR_EF_INV: usize = 232;
+// @ts-ignore
+@inline const PAR_EF_PARAM: usize = 240;
+// @ts-ignore
+@inline const PAR_INV_DT: usize = 248;
+
+// accumulator slots (the weights' order at PAR_W), then the tip positions of t = T
+// @ts-ignore
+@inline const S_EP: i32 = 0;
+// @ts-ignore
+@inline const S_EO: i32 = 1;
+// @ts-ignore
+@inline const S_KO: i32 = 2;
+// @ts-ignore
+@inline const S_SC: i32 = 3;
+// @ts-ignore
+@inline const S_JG: i32 = 4;
+// @ts-ignore
+@inline const S_PO: i32 = 5;
+// @ts-ignore
+@inline const S_JL: i32 = 6;
+// @ts-ignore
+@inline const S_VL: i32 = 7;
+// @ts-ignore
+@inline const S_AL: i32 = 8;
+// @ts-ignore
+@inline const S_SM: i32 = 9;
+// @ts-ignore
+@inline const S_EF: i32 = 10;
+// @ts-ignore
+@inline const ACC_SLOTS: i32 = 11;
 
 // @ts-ignore
 @inline function hdr(i: i32): i32 {
@@ -122,7 +201,10 @@ export function configure(): void {
   P_PSTART = hp(26); P_PARTNERS = hp(27); P_GNEAR = hp(28); P_REACH = hp(29); P_KOB = hp(30);
   P_KOREACH = hp(31); P_BOXES = hp(32); P_ZONES = hp(33); P_GOALP = hp(34); P_GOALR = hp(35);
   P_PAR = hp(36); P_F = hp(37); P_E = hp(38); P_B = hp(39); P_SC = hp(40); P_NEAR = hp(41);
-  P_CENT = hp(42); P_STAMP = hp(43); P_Q = hp(44); P_OUT = hp(45);
+  P_CENT = hp(42); P_STAMP = hp(43); P_S = hp(44); P_ACC = hp(45);
+  JDOF = hdr(46); ADIM = hdr(47); RSB = hp(48); QOB = hp(49); QDOB = hp(50);
+  JG_CODE = hdr(51); PO_CODE = hdr(52); JL_CODE = hdr(53); VL_CODE = hdr(54); AL_CODE = hdr(55); SM_CODE = hdr(56); EF_CODE = hdr(57);
+  P_GOALJ = hp(58); P_POST = hp(59); P_LOM = hp(60); P_HIM = hp(61); P_VMAX = hp(62); P_AMAX = hp(63); P_A = hp(64);
   memory.fill(P_STAMP, 0, <usize>NS << 2);
   STAMP = 0;
 }
@@ -626,8 +708,77 @@ function selfPair(): v128 {
   return f64x2.replace_lane(f64x2.splat(c0), 1, c1);
 }
 
-// ---------------------------------------------------------------- entry point
-// flags: which per-row values to compute
+// ---------------------------------------------------------------- joint-space terms, two rows per f64x2
+/** a double at byte offset i of each of two rows, as the lanes of one v128 */
+// @ts-ignore
+@inline function lanes(p0: usize, p1: usize): v128 {
+  return v128.load64_lane(p1, v128.load64_zero(p0), 1);
+}
+
+/** the log barrier of normElementCoded for x = v·inv in each lane: 0 where x ≤ 0, per lane elsewhere */
+function barrierElem2(v: v128, inv: f64): v128 {
+  const x = mul(v, spl(inv));
+  const m = i64x2.bitmask(v128.not(f64x2.le(x, K(304))));
+  if (m == 0) return K(304);
+  let r0: f64 = 0, r1: f64 = 0;
+  if (m & 1) r0 = barrierOf(f64x2.extract_lane(x, 0));
+  if (m & 2) r1 = barrierOf(f64x2.extract_lane(x, 1));
+  return f64x2.replace_lane(f64x2.splat(r0), 1, r1);
+}
+
+/** normElementCoded(code, v, inv) in each lane */
+// @ts-ignore
+@inline function elem2(code: i32, v: v128, inv: f64): v128 {
+  if (code == 1) return f64x2.abs(v);
+  if (code == 3) return barrierElem2(v, inv);
+  return mul(v, v);
+}
+
+/** normFinishCoded(code, s, param) in each lane */
+// @ts-ignore
+@inline function finish2(code: i32, s: v128, param: f64): v128 {
+  if (code == 0) return mul(K(272), s);
+  if (code == 2) {
+    const p = spl(param);
+    return mul(p, sub(f64x2.sqrt(add(s, spl(param * param))), p));
+  }
+  return s;
+}
+
+/** normScalarCoded(3, r, param) in the lanes of `live`, +0 in the others */
+function barrierScalar2(r: v128, param: f64, live: v128): v128 {
+  const m = i64x2.bitmask(live);
+  let r0: f64 = 0, r1: f64 = 0;
+  if (m & 1) r0 = normScalar(3, f64x2.extract_lane(r, 0), param);
+  if (m & 2) r1 = normScalar(3, f64x2.extract_lane(r, 1), param);
+  return f64x2.replace_lane(f64x2.splat(r0), 1, r1);
+}
+
+/**
+ * normScalarCoded(code, r, param) in the lanes of `live` (all ones), +0 in the others; adding +0 to a
+ * sum that started at +0 leaves it as it is, as the JS that skips those lanes.
+ */
+// @ts-ignore
+@inline function scalar2(code: i32, r: v128, param: f64, live: v128): v128 {
+  if (code == 3) return barrierScalar2(r, param, live);
+  let v: v128;
+  if (code == 0) v = mul(mul(K(272), r), r);
+  else if (code == 1) v = f64x2.abs(r);
+  else {
+    const p = spl(param);
+    v = mul(p, sub(f64x2.sqrt(add(mul(r, r), spl(param * param))), p));
+  }
+  return v128.and(v, live);
+}
+
+/** acc[slot][i, i+1] += weight[slot] · v, both lanes */
+// @ts-ignore
+@inline function accAdd(accP: usize, slot: i32, v: v128): void {
+  const p = accP + <usize>slot * ACCS;
+  v128.store(p, add(v128.load(p), mul(v128.load64_splat(P_PAR + PAR_W + (<usize>slot << 3)), v)));
+}
+
+// flags of evalBlock
 // @ts-ignore
 @inline const DO_EP: i32 = 1;
 // @ts-ignore
@@ -636,44 +787,164 @@ function selfPair(): v128 {
 @inline const DO_KO: i32 = 4;
 // @ts-ignore
 @inline const DO_SC: i32 = 8;
+// @ts-ignore
+@inline const DO_FK: i32 = 16;
+// @ts-ignore
+@inline const DO_JG: i32 = 32;
+// @ts-ignore
+@inline const DO_PO: i32 = 64;
+// @ts-ignore
+@inline const DO_JL: i32 = 128;
+// @ts-ignore
+@inline const DO_VL: i32 = 256;
+// @ts-ignore
+@inline const DO_AL: i32 = 512;
+// @ts-ignore
+@inline const DO_SM: i32 = 1024;
+// @ts-ignore
+@inline const DO_EF: i32 = 2048;
+// @ts-ignore
+@inline const DO_JOINT: i32 = DO_JG | DO_PO | DO_JL | DO_VL | DO_AL;
 
 /**
- * Rows 0 .. n-1 of P_Q (dof angles each) → P_OUT, 8 doubles per row: ee_position, ee_orientation,
- * keep_out, self_collision (each 0 unless its flag is set), tip x, y, z, 0. Rows go two at a time; an
- * odd last row runs in both lanes and lane 1's result is dropped.
+ * jointPass's first loop over the block's rows t = 1 .. T, samples two at a time (i: lane 0, i1: lane 1):
+ * joint goal, posture, joint limits, velocity and acceleration limits, one pass over the joints, each sum
+ * in joint order.
  */
-export function evalRows(n: i32, flags: i32): void {
-  const dof = DOF;
-  const rowBytes = <usize>dof << 3;
+function jointRows(T: i32, nb: i32, flags: i32): void {
+  const dof = JDOF;
+  const rsb = RSB;
   const zero = K(304);
-  for (let r = 0; r < n; r += 2) {
-    const two = r + 1 < n;
-    const q0 = P_Q + <usize>r * rowBytes;
-    const q1 = two ? q0 + rowBytes : q0;
-    fkPair(q0, q1);
-    const ep = flags & DO_EP ? eePositionPair() : zero;
-    const eo = flags & DO_EO ? eeOrientationPair() : zero;
-    const ko = flags & DO_KO ? keepOutPair() : zero;
-    const sc = flags & DO_SC ? selfPair() : zero;
-    const o0 = P_OUT + (<usize>r << 6);
-    store<f64>(o0, f64x2.extract_lane(ep, 0), 0);
-    store<f64>(o0, f64x2.extract_lane(eo, 0), 8);
-    store<f64>(o0, f64x2.extract_lane(ko, 0), 16);
-    store<f64>(o0, f64x2.extract_lane(sc, 0), 24);
-    store<f64>(o0, load<f64>(P_E, 0), 32);
-    store<f64>(o0, load<f64>(P_E, 16), 40);
-    store<f64>(o0, load<f64>(P_E, 32), 48);
-    store<f64>(o0, 0, 56);
-    if (two) {
-      const o1 = o0 + 64;
-      store<f64>(o1, f64x2.extract_lane(ep, 1), 0);
-      store<f64>(o1, f64x2.extract_lane(eo, 1), 8);
-      store<f64>(o1, f64x2.extract_lane(ko, 1), 16);
-      store<f64>(o1, f64x2.extract_lane(sc, 1), 24);
-      store<f64>(o1, load<f64>(P_E, 8), 32);
-      store<f64>(o1, load<f64>(P_E, 24), 40);
-      store<f64>(o1, load<f64>(P_E, 40), 48);
-      store<f64>(o1, 0, 56);
+  const doJG = (flags & DO_JG) != 0, doPO = (flags & DO_PO) != 0, doJL = (flags & DO_JL) != 0;
+  const doVL = (flags & DO_VL) != 0, doAL = (flags & DO_AL) != 0;
+  const jgCode = JG_CODE, poCode = PO_CODE, jlCode = JL_CODE, vlCode = VL_CODE, alCode = AL_CODE;
+  const jgInv = load<f64>(P_PAR, PAR_JG_INV), poInv = load<f64>(P_PAR, PAR_PO_INV);
+  const jgParam = load<f64>(P_PAR, PAR_JG_PARAM), poParam = load<f64>(P_PAR, PAR_PO_PARAM);
+  const jlM = load<f64>(P_PAR, PAR_JL_M), vlP = load<f64>(P_PAR, PAR_VL_PARAM), alP = load<f64>(P_PAR, PAR_AL_PARAM);
+  const invDt = v128.load64_splat(P_PAR + PAR_INV_DT);
+  const goalJ = P_GOALJ, post = P_POST, lom = P_LOM, him = P_HIM, vmax = P_VMAX, amax = P_AMAX;
+  const qob = QOB, qdob = QDOB, back = SBACK;
+  // the codes other than the barrier add +0 in lanes outside the limits, without a branch
+  const jlBranch = jlCode == 3, vlBranch = vlCode == 3, alBranch = alCode == 3;
+  for (let t = 1; t <= T; t++) {
+    const rows = P_S + <usize>(t * nb) * rsb;
+    for (let i = 0; i < nb; i += 2) {
+      const i1 = i + 1 < nb ? i + 1 : i;
+      const r0 = rows + <usize>i * rsb, r1 = rows + <usize>i1 * rsb;
+      const q0 = r0 + qob, q1 = r1 + qob;
+      const d0 = r0 + qdob, d1 = r1 + qdob;
+      const p0 = d0 - back, p1 = d1 - back;
+      let sJG = zero, sPO = zero, cJL = zero, cVL = zero, cAL = zero;
+      for (let j = 0; j < dof; j++) {
+        const o = <usize>j << 3;
+        const q = lanes(q0 + o, q1 + o);
+        if (doJG) sJG = add(sJG, elem2(jgCode, sub(q, v128.load64_splat(goalJ + o)), jgInv));
+        if (doPO) sPO = add(sPO, elem2(poCode, sub(q, v128.load64_splat(post + o)), poInv));
+        if (doJL) {
+          const lo = sub(v128.load64_splat(lom + o), q);
+          const hi = sub(q, v128.load64_splat(him + o));
+          // lo > 0, else hi > 0 (NaN: neither)
+          const loM = f64x2.gt(lo, zero);
+          const live = v128.or(loM, f64x2.gt(hi, zero));
+          if (!jlBranch || v128.any_true(live)) cJL = add(cJL, scalar2(jlCode, v128.bitselect(lo, hi, loM), jlM, live));
+        }
+        if (doVL | doAL) {
+          const qd = lanes(d0 + o, d1 + o);
+          if (doVL) {
+            const excess = sub(f64x2.abs(qd), v128.load64_splat(vmax + o));
+            const live = f64x2.gt(excess, zero);
+            if (!vlBranch || v128.any_true(live)) cVL = add(cVL, scalar2(vlCode, excess, vlP, live));
+          }
+          if (doAL) {
+            const excess = sub(f64x2.abs(mul(sub(qd, lanes(p0 + o, p1 + o)), invDt)), v128.load64_splat(amax + o));
+            const live = f64x2.gt(excess, zero);
+            if (!alBranch || v128.any_true(live)) cAL = add(cAL, scalar2(alCode, excess, alP, live));
+          }
+        }
+      }
+      const accP = P_ACC + (<usize>i << 3);
+      if (doJG) accAdd(accP, S_JG, finish2(jgCode, sJG, jgParam));
+      if (doPO) accAdd(accP, S_PO, finish2(poCode, sPO, poParam));
+      if (doJL) accAdd(accP, S_JL, cJL);
+      if (doVL) accAdd(accP, S_VL, cVL);
+      if (doAL) accAdd(accP, S_AL, cAL);
     }
   }
+}
+
+/** jointPass's second loop over the block's action rows: smoothness (against the previous action) and effort */
+function actionRows(T: i32, nb: i32, flags: i32): void {
+  const n = ADIM;
+  const ab = <usize>n << 3;
+  const zero = K(304);
+  const doSM = (flags & DO_SM) != 0, doEF = (flags & DO_EF) != 0;
+  const smCode = SM_CODE, efCode = EF_CODE;
+  const smInv = load<f64>(P_PAR, PAR_SM_INV), efInv = load<f64>(P_PAR, PAR_EF_INV);
+  const smParam = load<f64>(P_PAR, PAR_SM_PARAM), efParam = load<f64>(P_PAR, PAR_EF_PARAM);
+  const back = ABACK;
+  for (let t = 1; t <= T; t++) {
+    const acts = P_A + <usize>(t * nb) * ab;
+    for (let i = 0; i < nb; i += 2) {
+      const i1 = i + 1 < nb ? i + 1 : i;
+      const a0 = acts + <usize>i * ab, a1 = acts + <usize>i1 * ab;
+      const p0 = a0 - back, p1 = a1 - back;
+      let sSM = zero, sEF = zero;
+      for (let j = 0; j < n; j++) {
+        const o = <usize>j << 3;
+        const a = lanes(a0 + o, a1 + o);
+        if (doSM) sSM = add(sSM, elem2(smCode, sub(a, lanes(p0 + o, p1 + o)), smInv));
+        if (doEF) sEF = add(sEF, elem2(efCode, a, efInv));
+      }
+      const accP = P_ACC + (<usize>i << 3);
+      if (doSM) accAdd(accP, S_SM, finish2(smCode, sSM, smParam));
+      if (doEF) accAdd(accP, S_EF, finish2(efCode, sEF, efParam));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- entry point
+/**
+ * One block of nb samples over t = 1 .. T. P_S holds the block's state rows for t = 0 .. T (row t·nb + i,
+ * RSB bytes each, q at QOB and qd at QDOB), P_A its action rows (row t·nb + i, ADIM doubles: t = 0 is the
+ * previous action, t ≥ 1 the action that led to state t). For every sample i, P_ACC gets per slot
+ * (S_EP .. S_EF, nbPad = nb rounded up to even doubles apart) Σ_t weight · value, summed from +0 in time
+ * order as the JS adds into perTerm, and after the slots the tip position of t = T (4 doubles per
+ * sample). Samples go two at a time (i, i + 1) at each t; an odd last sample runs in both lanes and
+ * lane 1's sums land in the padding.
+ */
+export function evalBlock(T: i32, nb: i32, flags: i32): void {
+  const nbPad = (nb + 1) & ~1;
+  const rsb = RSB;
+  ACCS = <usize>nbPad << 3;
+  SBACK = <usize>nb * rsb;
+  ABACK = <usize>nb * (<usize>ADIM << 3);
+  memory.fill(P_ACC, 0, <usize>ACC_SLOTS * ACCS);
+  const tip = P_ACC + <usize>ACC_SLOTS * ACCS;
+  const doFk = (flags & DO_FK) != 0;
+  if (doFk) {
+    for (let t = 1; t <= T; t++) {
+      const rows = P_S + <usize>(t * nb) * rsb;
+      for (let i = 0; i < nb; i += 2) {
+        const i1 = i + 1 < nb ? i + 1 : i;
+        const r0 = rows + <usize>i * rsb, r1 = rows + <usize>i1 * rsb;
+        const accP = P_ACC + (<usize>i << 3);
+        fkPair(r0 + QOB, r1 + QOB);
+        if (flags & DO_EP) accAdd(accP, S_EP, eePositionPair());
+        if (flags & DO_EO) accAdd(accP, S_EO, eeOrientationPair());
+        if (flags & DO_KO) accAdd(accP, S_KO, keepOutPair());
+        if (flags & DO_SC) accAdd(accP, S_SC, selfPair());
+        if (t == T) {
+          const o = tip + (<usize>i << 5);
+          store<f64>(o, load<f64>(P_E, 0), 0);
+          store<f64>(o, load<f64>(P_E, 16), 8);
+          store<f64>(o, load<f64>(P_E, 32), 16);
+          store<f64>(o, load<f64>(P_E, 8), 32);
+          store<f64>(o, load<f64>(P_E, 24), 40);
+          store<f64>(o, load<f64>(P_E, 40), 48);
+        }
+      }
+    }
+  }
+  if ((flags & DO_JOINT) != 0) jointRows(T, nb, flags);
+  if ((flags & (DO_SM | DO_EF)) != 0) actionRows(T, nb, flags);
 }

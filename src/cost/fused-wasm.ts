@@ -1,21 +1,27 @@
 /**
- * The FK pass of the fused cost kernel (fused.ts, fkPass) in WebAssembly SIMD: wasm/fused-fk.wasm, built
- * from wasm/fused-fk.ts by scripts/build-wasm.mjs. For a block of samples it runs forward kinematics two
- * rows at a time (f64x2), the bounding centres, and the per-row values of ee_position, ee_orientation,
- * keep_out and self_collision (before their weights), plus the tip position the terminal term reads. Each
- * value is bit-identical to what the JS path computes (the kernel repeats its operations in the same
- * order; test/cost/fused-wasm.test.ts compares them with Object.is), so fkPass adds them into the
- * per-term sums exactly as before and results do not depend on which path ran.
+ * The fused cost kernel's joint-space pass and FK pass (fused.ts, jointPass and fkPass) in WebAssembly
+ * SIMD: wasm/fused-fk.wasm, built from wasm/fused-fk.ts by scripts/build-wasm.mjs. One call per block of
+ * samples (evalBlock) takes the block's state rows (t = 0 .. T) and action rows and computes, two samples
+ * at a time (f64x2):
+ * - the joint-space terms: joint_goal, posture, joint_limits, velocity_limits, acceleration_limits,
+ *   smoothness (against prevAction at t = 1) and effort — for any layout (the latent of a learned model
+ *   included) and with or without a chain;
+ * - where the FK pass applies: forward kinematics, the bounding centres, ee_position, ee_orientation,
+ *   keep_out and self_collision, plus the tip position of t = T that the terminal term reads.
+ * Per sample and term it returns Σ_t weight · value, summed from +0 in time order: each value is
+ * bit-identical to what the JS path computes (the kernel repeats its operations in the same order;
+ * test/cost/fused-wasm.test.ts compares them with Object.is), and the sums are the JS path's own
+ * additions, so results do not depend on which path ran. The latent goal and the terminal term stay in JS.
  *
  * The module is compiled once per thread; each FusedScratch (one per evaluator and per cost worker)
  * owns an instance, its memory laid out here: geometry constants (written when the geometry changes),
- * problem constants (goals, zones, norms, reaches; written when the FusedProblem object changes — it is
- * plain data built per evaluation and not changed afterwards), scratch, then the block's joint rows and
- * the per-row results.
+ * problem constants (goals, limits, zones, norms, weights, reaches; written when the FusedProblem object
+ * changes — it is plain data built per evaluation and not changed afterwards), scratch, then the block's
+ * rows and the per-sample sums.
  *
- * The kernel does revolute chains (any fixed joint rotation) up to MAX_DOF joints and MAX_SPHERES spheres;
- * for anything else (prismatic joints, WebAssembly SIMD unavailable, the file missing) fkPass runs the
- * JS path, and fusedWasmSupport says why.
+ * The FK pass does revolute chains (any fixed joint rotation) up to MAX_DOF joints and MAX_SPHERES
+ * spheres; for anything else (prismatic joints) fkPass runs it in JS while the joint-space pass stays
+ * here, and fusedWasmSupport says why. Without WebAssembly SIMD (or the file) everything runs in JS.
  */
 import { readFileSync } from 'node:fs';
 import type { FusedGeometry, FusedProblem } from './fused.ts';
@@ -35,28 +41,53 @@ const F_MAX = -Math.log(1 - BARRIER_X_MAX) - BARRIER_X_MAX;
 const DF_MAX = 1 / (1 - BARRIER_X_MAX) - 1;
 const D2F_MAX = 1 / ((1 - BARRIER_X_MAX) * (1 - BARRIER_X_MAX));
 
-/** flags of evalRows: which per-row values to compute */
+/** flags of evalBlock: which sums to compute (bit of accumulator slot s: s < 4 ? 1 << s : 1 << (s + 1)) */
 export const WASM_EP = 1;
 export const WASM_EO = 2;
 export const WASM_KO = 4;
 export const WASM_SC = 8;
-/** doubles per row in the results: ee_position, ee_orientation, keep_out, self_collision, tip x, y, z, 0 */
-export const WASM_ROW = 8;
+/** forward kinematics (and the tip of t = T) in the kernel */
+export const WASM_FK = 16;
+export const WASM_JG = 32;
+export const WASM_PO = 64;
+export const WASM_JL = 128;
+export const WASM_VL = 256;
+export const WASM_AL = 512;
+export const WASM_SM = 1024;
+export const WASM_EF = 2048;
+const WASM_ACTION = WASM_SM | WASM_EF;
 
-/** what the kernel needs of a term's slot in fkPass (k < 0: inactive) */
+/** the terms the kernel sums, in the order of its accumulator slots */
+export const WASM_TERMS = [
+  'ee_position', 'ee_orientation', 'keep_out', 'self_collision',
+  'joint_goal', 'posture', 'joint_limits', 'velocity_limits', 'acceleration_limits', 'smoothness', 'effort',
+] as const;
+export type WasmTermType = (typeof WASM_TERMS)[number];
+/** the flag of accumulator slot s */
+export function wasmSlotFlag(s: number): number {
+  return s < 4 ? 1 << s : 1 << (s + 1);
+}
+
+/** what the kernel needs of a term's slot (fused.ts, Slot; k < 0: inactive) */
 export interface WasmSlot {
   k: number;
+  weight: number;
   norm: number;
   param: number;
   inv: number;
 }
 
-/** The FK terms' slots; ee_position / ee_orientation count only with their goal set. */
-export interface WasmSlots {
-  eePosition: WasmSlot;
-  eeOrientation: WasmSlot;
-  keepOut: WasmSlot;
-  selfCollision: WasmSlot;
+/** The slots of the terms the kernel sums; a goal term counts only with its goal set. */
+export type WasmSlots = Record<WasmTermType, WasmSlot>;
+
+/**
+ * Where one block's results lie in run's view: sums of slot s (WASM_TERMS[s]) for sample c0 + i at
+ * s · stride + i; the tip position of t = T at tip + 4·i (with WASM_FK).
+ */
+export interface WasmBlock {
+  out: Float64Array;
+  stride: number;
+  tip: number;
 }
 
 /** The part of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
@@ -80,13 +111,13 @@ interface KernelExports {
   header(): number;
   heapBase(): number;
   configure(): void;
-  evalRows(n: number, flags: number): void;
+  evalBlock(T: number, nb: number, flags: number): void;
 }
 
 let enabled = process.env.ODRA_FUSED_WASM !== '0';
 
 /**
- * Use the WebAssembly FK pass where it applies (default; ODRA_FUSED_WASM=0 in the environment starts a
+ * Use the WebAssembly kernel where it applies (default; ODRA_FUSED_WASM=0 in the environment starts a
  * process, and the cost workers it starts, with it off). Affects the calling thread only.
  */
 export function setFusedWasm(on: boolean): void {
@@ -142,9 +173,22 @@ const H = {
   local: 19, radius: 20, bodyStart: 21, groupA: 22, groupB: 23, groupStart: 24, firsts: 25,
   partnerStart: 26, partners: 27, groupNear: 28, reach: 29, keepOutBodies: 30, keepOutReach: 31,
   boxes: 32, zones: 33, goalP: 34, goalR: 35, params: 36,
-  frames: 37, ee: 38, bounds: 39, sincos: 40, near: 41, centres: 42, stamps: 43, q: 44, out: 45,
+  frames: 37, ee: 38, bounds: 39, sincos: 40, near: 41, centres: 42, stamps: 43, states: 44, acc: 45,
+  jdof: 46, adim: 47, rowBytes: 48, qBytes: 49, qdBytes: 50,
+  jgCode: 51, poCode: 52, jlCode: 53, vlCode: 54, alCode: 55, smCode: 56, efCode: 57,
+  goalJ: 58, posture: 59, lowerM: 60, upperM: 61, maxVel: 62, maxAcc: 63, actions: 64,
 } as const;
-const HEADER_FIELDS = 46;
+const HEADER_FIELDS = 65;
+/** doubles of the parameter table (PAR_* in wasm/fused-fk.ts) */
+const PARAMS = 32;
+/** the header fields of the FK geometry, zero when the kernel runs without FK */
+const GEOMETRY_FIELDS = [
+  'dof', 'nSpheres', 'nGroups', 'nFirsts', 'nKeepOut', 'kind', 'perm', 'sign', 'rot', 'trans', 'tipRot', 'tipTrans', 'boundCentre',
+  'local', 'radius', 'bodyStart', 'groupA', 'groupB', 'groupStart', 'firsts', 'partnerStart', 'partners', 'groupNear', 'keepOutBodies',
+  'frames', 'ee', 'bounds', 'sincos', 'near', 'centres', 'stamps',
+] as const;
+/** state rows no wider than this many doubles beyond q and qd are copied whole (one memcpy per step) */
+const WHOLE_ROW_SLACK = 8;
 
 /** bump allocator over the instance's memory, 16-byte aligned */
 class Layout {
@@ -164,17 +208,26 @@ export class FusedFkWasm {
   private hdr!: Int32Array;
   private f64!: Float64Array;
   private i32!: Int32Array;
-  private geometry: FusedGeometry | null = null;
+  /** the FK geometry in memory (null: none); undefined before the first prepare */
+  private geometry: FusedGeometry | null | undefined = undefined;
   private geometryEnd = 0;
   private problem: FusedProblem | null = null;
   private reach: Float64Array | null = null;
   private reachMargin = Number.NaN;
   private flags = 0;
-  /** rows the q / out areas hold */
-  private capacity = 0;
-  private qPtr = 0;
-  private outPtr = 0;
-  private rowsEnd = 0;
+  /** state rows: whole rows (true) or q and qd gathered */
+  private wholeRows = true;
+  private rowDoubles = 0;
+  private jdof = 0;
+  private adim = 0;
+  private blockStart = 0;
+  /** bytes of the block areas as placed */
+  private capStates = -1;
+  private capActions = -1;
+  private capAcc = -1;
+  private statesPtr = 0;
+  private actionsPtr = 0;
+  private accPtr = 0;
 
   private constructor(module: WasmModule) {
     const instance = new wasmApi!.Instance(module, { Math: { log: Math.log, sin: Math.sin, cos: Math.cos } });
@@ -215,8 +268,16 @@ export class FusedFkWasm {
     for (let i = 0; i < n; i++) this.i32[o + i] = a[i]!;
   }
 
-  /** geometry constants from the heap base (the geometry is immutable and cached per chain) */
-  private writeGeometry(g: FusedGeometry): void {
+  /** geometry constants from the heap base (the geometry is immutable and cached per chain); null: no FK */
+  private writeGeometry(g: FusedGeometry | null): void {
+    const h = this.hdr;
+    this.geometry = g;
+    this.problem = null;
+    if (g === null) {
+      for (const name of GEOMETRY_FIELDS) h[H[name]] = 0;
+      this.geometryEnd = this.heapBase;
+      return;
+    }
     const dof = g.dof;
     const S = g.nSpheres;
     const c = g.constants;
@@ -252,70 +313,121 @@ export class FusedFkWasm {
     this.putI32(at.partners, g.partners);
     this.putI32(at.groupNear, g.groupNearStart);
     this.putI32(at.keepOutBodies, g.keepOutBodies);
-    const h = this.hdr;
     h[H.dof] = dof;
     h[H.nSpheres] = S;
     h[H.nGroups] = g.groupA.length;
     h[H.nFirsts] = g.firsts.length;
     h[H.nKeepOut] = g.keepOutBodies.length;
     for (const [name, p] of Object.entries(at)) h[H[name as keyof typeof at]] = p;
-    this.geometry = g;
     this.geometryEnd = L.end;
-    this.problem = null;
   }
 
-  /** problem constants after the geometry; then the row areas (re)placed after them */
+  /** problem constants after the geometry; the block areas are (re)placed after them */
   private writeProblem(p: FusedProblem, s: WasmSlots, reach: Float64Array): void {
-    const g = this.geometry!;
-    const nBox = Math.floor(p.boxes.length / 6);
-    const nZone = Math.floor(p.zoneSpheres.length / 4);
-    const nKO = g.keepOutBodies.length;
+    const g = this.geometry ?? null;
+    const { dof, qOffset, qdOffset, stateDim: D } = p.layout;
+    const A = p.actionDim;
+    const nBox = g === null ? 0 : Math.floor(p.boxes.length / 6);
+    const nZone = g === null ? 0 : Math.floor(p.zoneSpheres.length / 4);
+    const nKO = g === null ? 0 : g.keepOutBodies.length;
     const L = new Layout(this.geometryEnd);
     const at = {
-      reach: L.take(reach.length * 8), keepOutReach: L.take(nKO * 8), boxes: L.take(nBox * 48), zones: L.take(nZone * 32),
-      goalP: L.take(24), goalR: L.take(72), params: L.take(9 * 8),
+      reach: L.take(g === null ? 0 : reach.length * 8), keepOutReach: L.take(nKO * 8), boxes: L.take(nBox * 48), zones: L.take(nZone * 32),
+      goalP: L.take(24), goalR: L.take(72), params: L.take(PARAMS * 8),
+      goalJ: L.take(dof * 8), posture: L.take(dof * 8), lowerM: L.take(dof * 8), upperM: L.take(dof * 8), maxVel: L.take(dof * 8), maxAcc: L.take(dof * 8),
     };
     this.ensureBytes(L.end);
-    this.putF64(at.reach, reach);
-    const m = s.keepOut.param;
-    const koReach = new Float64Array(nKO);
-    // keepOutRow's broad-phase reach of body k, the same expression
-    for (let i = 0; i < nKO; i++) koReach[i] = g.boundRadius[g.keepOutBodies[i]!]! + m + BROAD_SLACK_M;
-    this.putF64(at.keepOutReach, koReach);
-    this.putF64(at.boxes, p.boxes, nBox * 6);
-    this.putF64(at.zones, p.zoneSpheres, nZone * 4);
+    if (g !== null) {
+      this.putF64(at.reach, reach);
+      const m = s.keep_out.param;
+      const koReach = new Float64Array(nKO);
+      // keepOutRow's broad-phase reach of body k, the same expression
+      for (let i = 0; i < nKO; i++) koReach[i] = g.boundRadius[g.keepOutBodies[i]!]! + m + BROAD_SLACK_M;
+      this.putF64(at.keepOutReach, koReach);
+      this.putF64(at.boxes, p.boxes, nBox * 6);
+      this.putF64(at.zones, p.zoneSpheres, nZone * 4);
+    }
     this.putF64(at.goalP, p.goalEePosition ?? [0, 0, 0], 3);
     this.putF64(at.goalR, p.goalEeRotation ?? new Float64Array(9), 9);
-    this.putF64(at.params, [s.eePosition.inv, s.eePosition.param, s.eeOrientation.inv, s.eeOrientation.param, s.keepOut.param, s.selfCollision.param, F_MAX, DF_MAX, D2F_MAX]);
+    const jl = s.joint_limits.param;
+    this.putF64(at.params, [
+      s.ee_position.inv, s.ee_position.param, s.ee_orientation.inv, s.ee_orientation.param, s.keep_out.param, s.self_collision.param, F_MAX, DF_MAX, D2F_MAX,
+      ...WASM_TERMS.map((type) => s[type].weight),
+      s.joint_goal.inv, s.joint_goal.param, s.posture.inv, s.posture.param, jl, s.velocity_limits.param, s.acceleration_limits.param,
+      s.smoothness.inv, s.smoothness.param, s.effort.inv, s.effort.param, 1 / p.dtS,
+    ]);
+    const zeros = new Float64Array(dof);
+    this.putF64(at.goalJ, p.goalJoints ?? zeros, dof);
+    this.putF64(at.posture, p.goalPosture ?? zeros, dof);
+    // jointPass's lower[j] + m and upper[j] − m, the same expressions (on missing entries: NaN, as there)
+    const lowerM = new Float64Array(dof);
+    const upperM = new Float64Array(dof);
+    for (let j = 0; j < dof; j++) {
+      lowerM[j] = (p.lower[j] as number) + jl;
+      upperM[j] = (p.upper[j] as number) - jl;
+    }
+    this.putF64(at.lowerM, lowerM);
+    this.putF64(at.upperM, upperM);
+    this.putF64(at.maxVel, p.maxVel, dof);
+    this.putF64(at.maxAcc, p.maxAcc, dof);
     const h = this.hdr;
     h[H.nBoxes] = nBox;
     h[H.nZones] = nZone;
-    h[H.epCode] = s.eePosition.norm;
-    h[H.eoCode] = s.eeOrientation.norm;
-    h[H.koCode] = s.keepOut.norm;
-    h[H.scCode] = s.selfCollision.norm;
+    h[H.epCode] = s.ee_position.norm;
+    h[H.eoCode] = s.ee_orientation.norm;
+    h[H.koCode] = s.keep_out.norm;
+    h[H.scCode] = s.self_collision.norm;
+    h[H.jgCode] = s.joint_goal.norm;
+    h[H.poCode] = s.posture.norm;
+    h[H.jlCode] = s.joint_limits.norm;
+    h[H.vlCode] = s.velocity_limits.norm;
+    h[H.alCode] = s.acceleration_limits.norm;
+    h[H.smCode] = s.smoothness.norm;
+    h[H.efCode] = s.effort.norm;
     for (const [name, ptr] of Object.entries(at)) h[H[name as keyof typeof at]] = ptr;
+    // state rows: whole when they are little more than q and qd (one copy per step), else q and qd gathered
+    this.wholeRows = D <= 2 * dof + WHOLE_ROW_SLACK;
+    this.rowDoubles = this.wholeRows ? D : 2 * dof;
+    h[H.jdof] = dof;
+    h[H.adim] = A;
+    h[H.rowBytes] = this.rowDoubles * 8;
+    h[H.qBytes] = (this.wholeRows ? qOffset : 0) * 8;
+    h[H.qdBytes] = (this.wholeRows ? qdOffset : dof) * 8;
+    this.jdof = dof;
+    this.adim = A;
     this.problem = p;
     this.reach = reach;
-    this.reachMargin = s.selfCollision.param;
-    this.flags = (s.eePosition.k >= 0 && p.goalEePosition !== null ? WASM_EP : 0)
-      | (s.eeOrientation.k >= 0 && p.goalEeRotation !== null ? WASM_EO : 0)
-      | (s.keepOut.k >= 0 ? WASM_KO : 0)
-      | (s.selfCollision.k >= 0 ? WASM_SC : 0);
-    this.rowsEnd = L.end;
-    this.capacity = 0;
+    this.reachMargin = s.self_collision.param;
+    let flags = g === null ? 0 : WASM_FK;
+    WASM_TERMS.forEach((type, i) => {
+      if (s[type].k < 0) return;
+      if (type === 'ee_position' || type === 'ee_orientation' || type === 'keep_out' || type === 'self_collision') {
+        if (g === null) return;
+        if (type === 'ee_position' && p.goalEePosition === null) return;
+        if (type === 'ee_orientation' && p.goalEeRotation === null) return;
+      }
+      // a goal term without its goal is inactive (as jointPass)
+      if (type === 'joint_goal' && p.goalJoints === null) return;
+      if (type === 'posture' && p.goalPosture === null) return;
+      flags |= wasmSlotFlag(i);
+    });
+    this.flags = flags;
+    this.blockStart = L.end;
+    this.capStates = this.capActions = this.capAcc = -1;
   }
 
   /**
    * Readies the instance for problem p (constants written when p or its geometry changed); `reach` is
    * the self-collision reach table for the self_collision margin (FusedScratch.collisionReach). Returns
-   * the flags for run, or −1 when the kernel cannot do p's geometry (fusedWasmSupport says why).
+   * the flags for run: WASM_FK when the kernel does p's forward kinematics (p has FK terms and
+   * fusedWasmSupport allows the geometry; otherwise fkPass stays in JS), and one flag per term it sums;
+   * 0 when it has nothing to do.
    */
   prepare(p: FusedProblem, s: WasmSlots, reach: Float64Array): number {
-    const g = p.geometry;
-    if (g === null || fusedWasmSupport(g) !== null) return -1;
+    const g0 = p.geometry;
+    const g = g0 !== null && fusedWasmSupport(g0) === null ? g0 : null;
     if (g !== this.geometry) this.writeGeometry(g);
-    if (p !== this.problem || reach !== this.reach || s.selfCollision.param !== this.reachMargin) {
+    if (p !== this.problem || reach !== this.reach || s.self_collision.param !== this.reachMargin) {
       this.writeProblem(p, s, reach);
       this.ex.configure();
     }
@@ -323,34 +435,62 @@ export class FusedFkWasm {
   }
 
   /**
-   * Runs rows t = 1 .. T of samples c0 .. c1-1 (joints at qOffset of each state row of width D) with the
-   * flags of prepare; returns the results, row ((t−1)·(c1−c0) + b−c0) at WASM_ROW times that. The view
-   * is valid until the next call.
+   * Runs samples c0 .. c1-1 over t = 1 .. T (states [T+1, B, D], actions [T, B, A]) with the problem of
+   * the last prepare; returns where the per-sample sums lie. The view is valid until the next call.
    */
-  run(states: Float64Array, T: number, B: number, c0: number, c1: number, qOffset: number, D: number, flags: number): Float64Array {
-    const dof = this.geometry!.dof;
+  run(states: Float64Array, actions: Float64Array, T: number, B: number, c0: number, c1: number): WasmBlock {
+    const flags = this.flags;
+    const p = this.problem!;
     const nb = c1 - c0;
-    const n = T * nb;
-    if (n > this.capacity) {
-      const L = new Layout(this.rowsEnd);
-      this.qPtr = L.take(n * dof * 8);
-      this.outPtr = L.take(n * WASM_ROW * 8);
-      if (L.end > MAX_MEMORY_BYTES) throw new Error(`fused-fk.wasm: a block of ${n} rows needs ${L.end} bytes`);
+    const nbPad = (nb + 1) & ~1;
+    const rd = this.rowDoubles;
+    const A = this.adim;
+    const needActions = (flags & WASM_ACTION) !== 0;
+    const sBytes = (T + 1) * nb * rd * 8;
+    const aBytes = needActions ? (T + 1) * nb * A * 8 : 0;
+    const accBytes = (WASM_TERMS.length + 4) * nbPad * 8;
+    if (sBytes > this.capStates || aBytes > this.capActions || accBytes > this.capAcc) {
+      this.capStates = Math.max(sBytes, this.capStates);
+      this.capActions = Math.max(aBytes, this.capActions);
+      this.capAcc = Math.max(accBytes, this.capAcc);
+      const L = new Layout(this.blockStart);
+      this.statesPtr = L.take(this.capStates);
+      this.actionsPtr = L.take(this.capActions);
+      this.accPtr = L.take(this.capAcc);
+      if (L.end > MAX_MEMORY_BYTES) throw new Error(`fused-fk.wasm: a block of ${T} × ${nb} rows needs ${L.end} bytes`);
       this.ensureBytes(L.end);
-      this.hdr[H.q] = this.qPtr;
-      this.hdr[H.out] = this.outPtr;
-      this.capacity = n;
+      this.hdr[H.states] = this.statesPtr;
+      this.hdr[H.actions] = this.actionsPtr;
+      this.hdr[H.acc] = this.accPtr;
       this.ex.configure();
     }
     const f64 = this.f64;
-    let o = this.qPtr >> 3;
-    for (let t = 1; t <= T; t++) {
-      for (let b = c0; b < c1; b++) {
-        const q0 = (t * B + b) * D + qOffset;
-        for (let j = 0; j < dof; j++) f64[o++] = states[q0 + j]!;
+    const { qOffset, qdOffset, stateDim: D } = p.layout;
+    const sBase = this.statesPtr >> 3;
+    if (this.wholeRows) {
+      for (let t = 0; t <= T; t++) f64.set(states.subarray((t * B + c0) * D, (t * B + c1) * D), sBase + t * nb * D);
+    } else {
+      const dof = this.jdof;
+      let o = sBase;
+      for (let t = 0; t <= T; t++) {
+        for (let b = c0; b < c1; b++) {
+          const q0 = (t * B + b) * D + qOffset;
+          for (let j = 0; j < dof; j++) f64[o + j] = states[q0 + j]!;
+          const qd0 = (t * B + b) * D + qdOffset;
+          for (let j = 0; j < dof; j++) f64[o + dof + j] = states[qd0 + j]!;
+          o += 2 * dof;
+        }
       }
     }
-    this.ex.evalRows(n, flags);
-    return this.f64.subarray(this.outPtr >> 3, (this.outPtr >> 3) + n * WASM_ROW);
+    if (needActions) {
+      const aBase = this.actionsPtr >> 3;
+      const prev = p.prevAction;
+      // t = 0: the previous action for every sample (smoothness at t = 1)
+      for (let i = 0; i < nb; i++) for (let j = 0; j < A; j++) f64[aBase + i * A + j] = prev[j] as number;
+      for (let t = 1; t <= T; t++) f64.set(actions.subarray(((t - 1) * B + c0) * A, ((t - 1) * B + c1) * A), aBase + t * nb * A);
+    }
+    this.ex.evalBlock(T, nb, flags);
+    const acc = this.accPtr >> 3;
+    return { out: this.f64.subarray(acc, acc + (WASM_TERMS.length + 4) * nbPad), stride: nbPad, tip: WASM_TERMS.length * nbPad };
   }
 }

@@ -16,10 +16,11 @@
  *   R_B ≥ ‖c_j − C_B‖ + r_j for every sphere j of body B, then ‖c_i − c_j‖ ≥ r_i + r_j + m: the
  *   barrier is 0 for every pair of i with B. A slack of 1 nm keeps rounding from skipping a pair.
  *
- * Where it applies (revolute chains; fused-wasm.ts says when not), the FK pass runs in WebAssembly SIMD
- * (wasm/fused-fk.ts, two rows per f64x2): forward kinematics, bounding centres and the FK terms' per-row
- * values, the same numbers bit for bit as the JS here (test/cost/fused-wasm.test.ts), added into the
- * per-term sums in the same order. The JS stays as the reference and the fallback (setFusedWasm(false)).
+ * The joint-space pass, and where it applies (revolute chains; fused-wasm.ts says when not) the FK pass,
+ * run in WebAssembly SIMD (wasm/fused-fk.ts, two samples per f64x2, one call per block): the joint-space
+ * terms, forward kinematics, bounding centres and the FK terms, each term's per-sample sum over time the
+ * same double bit for bit as the JS here (test/cost/fused-wasm.test.ts). The latent goal and the terminal
+ * term stay in JS; the JS passes stay as the reference and the fallback (setFusedWasm(false)).
  *
  * Everything a kernel reads is plain data (FusedProblem), so the same kernel runs on worker threads
  * (parallel.ts); each sample's cost depends only on that sample's rows, so how samples are split over
@@ -28,7 +29,7 @@
 import type { KinematicChain } from '../robot/chain.ts';
 import { type ChainConstants, forwardFrames } from '../robot/kinematics.ts';
 import type { StateLayout } from '../world-model/world-model.ts';
-import { FusedFkWasm, fusedWasmEnabled, WASM_ROW } from './fused-wasm.ts';
+import { FusedFkWasm, fusedWasmEnabled, WASM_FK, WASM_TERMS, type WasmBlock, wasmSlotFlag } from './fused-wasm.ts';
 import { NORM_CODES, normElementCoded, normFinishCoded, normScalarCoded, normValueCoded } from './norms.ts';
 import { AccelerationLimitsTerm } from './terms/acceleration-limits.ts';
 import { EeOrientationTerm } from './terms/ee-orientation.ts';
@@ -318,7 +319,7 @@ export class FusedScratch {
   /** squared self-collision reaches for collisionMargin (collisionReaches) */
   collisionReach = new Float64Array(0);
   collisionMargin = Number.NaN;
-  /** this scratch's instance of the WebAssembly FK pass (fused-wasm.ts); null when unavailable, undefined until first needed */
+  /** this scratch's instance of the WebAssembly kernel (fused-wasm.ts); null when unavailable, undefined until first needed */
   wasm: FusedFkWasm | null | undefined = undefined;
   private geometry: FusedGeometry | null = null;
 
@@ -578,6 +579,8 @@ const BLOCK_SAMPLES = 32;
  *
  * Blocks of samples go through three passes (joint-space terms, latent goal, FK terms), each a small
  * function V8 compiles with its norm helpers inlined; each term still sums its steps in time order.
+ * Where the WebAssembly kernel runs (fused-wasm.ts), one call per block does the joint-space pass and,
+ * when it applies, the FK pass; the latent goal and the terminal term stay here.
  */
 export function evaluateFused(
   p: FusedProblem,
@@ -601,16 +604,49 @@ export function evaluateFused(
     sc.collisionMargin = SC.param;
   }
   for (let k = 0; k < nTerms; k++) perTerm.fill(0, k * B + b0, k * B + b1);
+  let kernel: FusedFkWasm | null = null;
+  let flags = 0;
+  if (fusedWasmEnabled()) {
+    if (sc.wasm === undefined) sc.wasm = FusedFkWasm.create();
+    kernel = sc.wasm;
+    if (kernel !== null) flags = kernel.prepare(p, slots, sc.collisionReach);
+  }
+  const TE = slots.terminal;
   for (let c0 = b0; c0 < b1; c0 += BLOCK_SAMPLES) {
     const c1 = Math.min(b1, c0 + BLOCK_SAMPLES);
-    jointPass(p, slots, states, actions, T, B, c0, c1, perTerm);
+    if (kernel === null) jointPass(p, slots, states, actions, T, B, c0, c1, perTerm);
+    else if (flags !== 0) {
+      const block = kernel.run(states, actions, T, B, c0, c1);
+      addWasmSums(slots, flags, block, B, c0, c1, perTerm);
+      if ((flags & WASM_FK) !== 0 && TE.k >= 0) {
+        const { qOffset, qdOffset, stateDim: D } = p.layout;
+        for (let b = c0; b < c1; b++) {
+          const row = (T * B + b) * D;
+          perTerm[TE.k * B + b]! += TE.weight * terminalValue(p, TE, states, row + qOffset, row + qdOffset, true, block.out, block.tip + 4 * (b - c0), sc.residual);
+        }
+      }
+    }
     if (slots.latent_goal.k >= 0 && p.goalLatent !== null) latentPass(p, slots.latent_goal, states, T, B, c0, c1, perTerm);
-    if (g !== null || slots.terminal.k >= 0) fkPass(p, slots, states, T, B, c0, c1, perTerm, sc);
+    if ((flags & WASM_FK) === 0 && (g !== null || TE.k >= 0)) fkPass(p, slots, states, T, B, c0, c1, perTerm, sc);
   }
   for (let b = b0; b < b1; b++) {
     let tot = 0;
     for (let k = 0; k < nTerms; k++) tot += perTerm[k * B + b]!;
     total[b] = Number.isNaN(tot) ? Infinity : tot;
+  }
+}
+
+/**
+ * Adds the kernel's per-sample sums of samples c0 .. c1-1 into perTerm. Each sum is Σ_t weight · value
+ * from +0 in time order, the JS pass's own additions; perTerm holds +0 there (each term has one pass),
+ * and +0 + s = s (a sum from +0 is never −0), so perTerm gets the same double either way.
+ */
+function addWasmSums(slots: Slots, flags: number, block: WasmBlock, B: number, c0: number, c1: number, perTerm: Float64Array): void {
+  const { out, stride } = block;
+  for (let s = 0; s < WASM_TERMS.length; s++) {
+    if ((flags & wasmSlotFlag(s)) === 0) continue;
+    const k = slots[WASM_TERMS[s]!].k;
+    for (let b = c0, o = s * stride; b < c1; b++, o++) perTerm[k * B + b]! += out[o]!;
   }
 }
 
@@ -730,21 +766,9 @@ function latentSum(code: number, z: Float64Array, row: number, goal: Float64Arra
 
 /**
  * Forward kinematics once per row of samples c0 .. c1-1, and every term that reads it; the terminal term.
- * Where the WebAssembly kernel applies (fused-wasm.ts) it computes the FK terms' per-row values, the same
- * numbers bit for bit, and they are added here in the same order; otherwise the JS below.
+ * The JS FK pass: evaluateFused runs it where the WebAssembly kernel does not do the problem's FK.
  */
 function fkPass(p: FusedProblem, slots: Slots, states: Float64Array, T: number, B: number, c0: number, c1: number, perTerm: Float64Array, sc: FusedScratch): void {
-  if (p.geometry !== null && fusedWasmEnabled()) {
-    if (sc.wasm === undefined) sc.wasm = FusedFkWasm.create();
-    if (sc.wasm !== null) {
-      const s = { eePosition: slots.ee_position, eeOrientation: slots.ee_orientation, keepOut: slots.keep_out, selfCollision: slots.self_collision };
-      const flags = sc.wasm.prepare(p, s, sc.collisionReach);
-      if (flags >= 0) {
-        fkPassWasm(p, slots, sc.wasm, flags, states, T, B, c0, c1, perTerm, sc.residual);
-        return;
-      }
-    }
-  }
   const { dof, qOffset, stateDim: D } = p.layout;
   const g = p.geometry;
   const F = sc.frames;
@@ -786,27 +810,6 @@ function fkPass(p: FusedProblem, slots: Slots, states: Float64Array, T: number, 
         if (SC.k >= 0) perTerm[SC.k * B + b]! += SC.weight * selfCollisionRow(g, sc, SC.norm, SC.param);
       }
       if (TE.k >= 0 && t === T) perTerm[TE.k * B + b]! += TE.weight * terminalValue(p, TE, states, q0, (t * B + b) * D + p.layout.qdOffset, g !== null, ee, 0, sc.residual);
-    }
-  }
-}
-
-/** fkPass with the FK terms' per-row values from the WebAssembly kernel (flags from its prepare). */
-function fkPassWasm(p: FusedProblem, slots: Slots, kernel: FusedFkWasm, flags: number, states: Float64Array, T: number, B: number, c0: number, c1: number, perTerm: Float64Array, r: Float64Array): void {
-  const { qOffset, qdOffset, stateDim: D } = p.layout;
-  const EP = slots.ee_position, EO = slots.ee_orientation, KO = slots.keep_out, SC = slots.self_collision, TE = slots.terminal;
-  const out = kernel.run(states, T, B, c0, c1, qOffset, D, flags);
-  const doEP = EP.k >= 0 && p.goalEePosition !== null;
-  const doEO = EO.k >= 0 && p.goalEeRotation !== null;
-  const doKO = KO.k >= 0;
-  const doSC = SC.k >= 0;
-  let o = 0;
-  for (let t = 1; t <= T; t++) {
-    for (let b = c0; b < c1; b++, o += WASM_ROW) {
-      if (doEP) perTerm[EP.k * B + b]! += EP.weight * out[o]!;
-      if (doEO) perTerm[EO.k * B + b]! += EO.weight * out[o + 1]!;
-      if (doKO) perTerm[KO.k * B + b]! += KO.weight * out[o + 2]!;
-      if (doSC) perTerm[SC.k * B + b]! += SC.weight * out[o + 3]!;
-      if (TE.k >= 0 && t === T) perTerm[TE.k * B + b]! += TE.weight * terminalValue(p, TE, states, (t * B + b) * D + qOffset, (t * B + b) * D + qdOffset, true, out, o + 4, r);
     }
   }
 }

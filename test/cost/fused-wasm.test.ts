@@ -17,7 +17,7 @@ import { loadDemoArm } from '../../bench/problems.ts';
 import { buildCostTerms } from '../../src/agent/cost-terms.ts';
 import { CostEvaluator, sharedF64 } from '../../src/cost/evaluator.ts';
 import { evaluateFused, FusedScratch, fusedGeometry, fusedProblem, type FusedProblem } from '../../src/cost/fused.ts';
-import { FusedFkWasm, fusedWasmEnabled, fusedWasmSupport, setFusedWasm } from '../../src/cost/fused-wasm.ts';
+import { FusedFkWasm, fusedWasmEnabled, fusedWasmSupport, setFusedWasm, WASM_FK, WASM_TERMS, type WasmSlots } from '../../src/cost/fused-wasm.ts';
 import { NORM_KINDS, type NormKind } from '../../src/cost/norms.ts';
 import { setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
 import { AccelerationLimitsTerm } from '../../src/cost/terms/acceleration-limits.ts';
@@ -248,29 +248,31 @@ describe('WebAssembly FK pass of the fused cost', () => {
     });
   }
 
-  test('per-row tip positions are forwardFrames bit for bit, signed zeros and wide angles included', () => {
+  test('tip positions of the last step are forwardFrames bit for bit, signed zeros and wide angles included', () => {
     for (const chain of [demo.chain, arm6()]) {
       const batch = randomBatch(chain, 12, 2, 64);
       const { qOffset, stateDim: D } = batch.problem.layout;
+      const { T, B } = batch;
       const dof = chain.dof;
       // rows of zeros of either sign, multiples of π/2 and angles near them, huge and non-finite angles
       const specials = [-0, 0, Math.PI / 2, -Math.PI, 1e-300, -1e-300, 3 * Math.PI / 2 + 1e-12, 823549.6653585, 823549.6653584, 1e9, Number.NaN, Number.NEGATIVE_INFINITY];
-      for (let b = 12; b < 40; b++) for (let j = 0; j < dof; j++) batch.states[(batch.B + b) * D + qOffset + j] = specials[(b + j) % specials.length]!;
-      for (let j = 0; j < dof; j++) batch.states[(batch.B + 41) * D + qOffset + j] = -0;
+      for (let b = 12; b < 40; b++) for (let j = 0; j < dof; j++) batch.states[(T * B + b) * D + qOffset + j] = specials[(b + j) % specials.length]!;
+      for (let j = 0; j < dof; j++) batch.states[(T * B + 41) * D + qOffset + j] = -0;
       const fp = fused([new KeepOutTerm(1, 0.05)], chain, batch);
       const kernel = FusedFkWasm.create()!;
-      const off = { k: -1, norm: 0, param: 1, inv: 1 };
-      const flags = kernel.prepare(fp, { eePosition: off, eeOrientation: off, keepOut: off, selfCollision: off }, new Float64Array(1024));
-      assert.equal(flags, 0, 'no term: FK only');
-      const out = kernel.run(batch.states, batch.T, batch.B, 0, batch.B, qOffset, D, flags);
+      const off = { k: -1, weight: 1, norm: 0, param: 1, inv: 1 };
+      const slots = Object.fromEntries(WASM_TERMS.map((type) => [type, off])) as unknown as WasmSlots;
+      const flags = kernel.prepare(fp, slots, new Float64Array(1024));
+      assert.equal(flags, WASM_FK, 'no term: FK only');
       const g = fp.geometry!;
       const F = new Float64Array((dof + 1) * 12);
       const ee = new Float64Array(12);
-      for (let t = 1; t <= batch.T; t++) {
-        for (let b = 0; b < batch.B; b++) {
-          forwardFrames(g.constants, dof, batch.states, (t * batch.B + b) * D + qOffset, F, ee, null);
-          const o = ((t - 1) * batch.B + b) * 8;
-          for (let i = 0; i < 3; i++) if (!Object.is(out[o + 4 + i], ee[i])) assert.fail(`t ${t} b ${b} tip[${i}]: wasm ${out[o + 4 + i]} vs JS ${ee[i]}`);
+      for (const [c0, c1] of [[0, B], [3, 40], [40, 41]] as const) {
+        const { out, tip } = kernel.run(batch.states, batch.actions, T, B, c0, c1);
+        for (let b = c0; b < c1; b++) {
+          forwardFrames(g.constants, dof, batch.states, (T * B + b) * D + qOffset, F, ee, null);
+          const o = tip + 4 * (b - c0);
+          for (let i = 0; i < 3; i++) if (!Object.is(out[o + i], ee[i])) assert.fail(`b ${b} tip[${i}]: wasm ${out[o + i]} vs JS ${ee[i]}`);
         }
       }
     }
