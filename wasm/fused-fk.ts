@@ -755,12 +755,11 @@ function barrierScalar2(r: v128, param: f64, live: v128): v128 {
 }
 
 /**
- * normScalarCoded(code, r, param) in the lanes of `live` (all ones), +0 in the others; adding +0 to a
- * sum that started at +0 leaves it as it is, as the JS that skips those lanes.
+ * normScalarCoded(code, r, param) for code 0, 1, 2 in the lanes of `live` (all ones), +0 in the others;
+ * adding +0 to a sum that started at +0 leaves it as it is, as the JS that skips those lanes.
  */
 // @ts-ignore
 @inline function scalar2(code: i32, r: v128, param: f64, live: v128): v128 {
-  if (code == 3) return barrierScalar2(r, param, live);
   let v: v128;
   if (code == 0) v = mul(mul(K(272), r), r);
   else if (code == 1) v = f64x2.abs(r);
@@ -803,103 +802,194 @@ function barrierScalar2(r: v128, param: f64, live: v128): v128 {
 @inline const DO_SM: i32 = 1024;
 // @ts-ignore
 @inline const DO_EF: i32 = 2048;
-// @ts-ignore
-@inline const DO_JOINT: i32 = DO_JG | DO_PO | DO_JL | DO_VL | DO_AL;
 
-/**
- * jointPass's first loop over the block's rows t = 1 .. T, samples two at a time (i: lane 0, i1: lane 1):
- * joint goal, posture, joint limits, velocity and acceleration limits, one pass over the joints, each sum
- * in joint order.
- */
-function jointRows(T: i32, nb: i32, flags: i32): void {
-  const dof = JDOF;
-  const rsb = RSB;
+// One loop per term over the block (t = 1 .. T, samples two at a time: i in lane 0, i1 in lane 1), each
+// instantiated per norm code (the @inline bodies below with literal codes), with pointers carried through
+// the joint loop: V8 neither hoists the address arithmetic nor the per-term tests out of a fused loop.
+// Every term still sums over the joints in joint order and adds into its own per-sample sum in time order.
+
+// what an elementwise term reads (elemRows)
+// @ts-ignore
+@inline const E_GOAL: i32 = 0; // q − goal[j] (joint goal, posture)
+// @ts-ignore
+@inline const E_DIFF: i32 = 1; // a − previous a (smoothness)
+// @ts-ignore
+@inline const E_ACT: i32 = 2; // a (effort)
+
+/** Σ_j normElementCoded(code, v_j, inv), finished and weighted, into slot's sums (jointPass's vector norms) */
+// @ts-ignore
+@inline function elemRows(kind: i32, code: i32, T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void {
   const zero = K(304);
-  const doJG = (flags & DO_JG) != 0, doPO = (flags & DO_PO) != 0, doJL = (flags & DO_JL) != 0;
-  const doVL = (flags & DO_VL) != 0, doAL = (flags & DO_AL) != 0;
-  const jgCode = JG_CODE, poCode = PO_CODE, jlCode = JL_CODE, vlCode = VL_CODE, alCode = AL_CODE;
-  const jgInv = load<f64>(P_PAR, PAR_JG_INV), poInv = load<f64>(P_PAR, PAR_PO_INV);
-  const jgParam = load<f64>(P_PAR, PAR_JG_PARAM), poParam = load<f64>(P_PAR, PAR_PO_PARAM);
-  const jlM = load<f64>(P_PAR, PAR_JL_M), vlP = load<f64>(P_PAR, PAR_VL_PARAM), alP = load<f64>(P_PAR, PAR_AL_PARAM);
-  const invDt = v128.load64_splat(P_PAR + PAR_INV_DT);
-  const goalJ = P_GOALJ, post = P_POST, lom = P_LOM, him = P_HIM, vmax = P_VMAX, amax = P_AMAX;
-  const qob = QOB, qdob = QDOB, back = SBACK;
-  // the codes other than the barrier add +0 in lanes outside the limits, without a branch
-  const jlBranch = jlCode == 3, vlBranch = vlCode == 3, alBranch = alCode == 3;
+  const n = kind == E_GOAL ? JDOF : ADIM;
+  const rb = kind == E_GOAL ? RSB : <usize>ADIM << 3;
+  const base = kind == E_GOAL ? P_S + QOB : P_A;
+  const back = kind == E_GOAL ? SBACK : ABACK;
+  const w = v128.load64_splat(P_PAR + PAR_W + (<usize>slot << 3));
+  const acc = P_ACC + <usize>slot * ACCS;
   for (let t = 1; t <= T; t++) {
-    const rows = P_S + <usize>(t * nb) * rsb;
+    const rows = base + <usize>(t * nb) * rb;
     for (let i = 0; i < nb; i += 2) {
-      const i1 = i + 1 < nb ? i + 1 : i;
-      const r0 = rows + <usize>i * rsb, r1 = rows + <usize>i1 * rsb;
-      const q0 = r0 + qob, q1 = r1 + qob;
-      const d0 = r0 + qdob, d1 = r1 + qdob;
-      const p0 = d0 - back, p1 = d1 - back;
-      let sJG = zero, sPO = zero, cJL = zero, cVL = zero, cAL = zero;
-      for (let j = 0; j < dof; j++) {
-        const o = <usize>j << 3;
-        const q = lanes(q0 + o, q1 + o);
-        if (doJG) sJG = add(sJG, elem2(jgCode, sub(q, v128.load64_splat(goalJ + o)), jgInv));
-        if (doPO) sPO = add(sPO, elem2(poCode, sub(q, v128.load64_splat(post + o)), poInv));
-        if (doJL) {
-          const lo = sub(v128.load64_splat(lom + o), q);
-          const hi = sub(q, v128.load64_splat(him + o));
-          // lo > 0, else hi > 0 (NaN: neither)
-          const loM = f64x2.gt(lo, zero);
-          const live = v128.or(loM, f64x2.gt(hi, zero));
-          if (!jlBranch || v128.any_true(live)) cJL = add(cJL, scalar2(jlCode, v128.bitselect(lo, hi, loM), jlM, live));
-        }
-        if (doVL | doAL) {
-          const qd = lanes(d0 + o, d1 + o);
-          if (doVL) {
-            const excess = sub(f64x2.abs(qd), v128.load64_splat(vmax + o));
-            const live = f64x2.gt(excess, zero);
-            if (!vlBranch || v128.any_true(live)) cVL = add(cVL, scalar2(vlCode, excess, vlP, live));
-          }
-          if (doAL) {
-            const excess = sub(f64x2.abs(mul(sub(qd, lanes(p0 + o, p1 + o)), invDt)), v128.load64_splat(amax + o));
-            const live = f64x2.gt(excess, zero);
-            if (!alBranch || v128.any_true(live)) cAL = add(cAL, scalar2(alCode, excess, alP, live));
-          }
-        }
+      let a0 = rows + <usize>i * rb;
+      let a1 = i + 1 < nb ? a0 + rb : a0;
+      let g = goal;
+      let s = zero;
+      for (let j = 0; j < n; j++) {
+        const x = lanes(a0, a1);
+        let v: v128;
+        if (kind == E_GOAL) v = sub(x, v128.load64_splat(g));
+        else if (kind == E_DIFF) v = sub(x, lanes(a0 - back, a1 - back));
+        else v = x;
+        s = add(s, elem2(code, v, inv));
+        a0 += 8;
+        a1 += 8;
+        g += 8;
       }
-      const accP = P_ACC + (<usize>i << 3);
-      if (doJG) accAdd(accP, S_JG, finish2(jgCode, sJG, jgParam));
-      if (doPO) accAdd(accP, S_PO, finish2(poCode, sPO, poParam));
-      if (doJL) accAdd(accP, S_JL, cJL);
-      if (doVL) accAdd(accP, S_VL, cVL);
-      if (doAL) accAdd(accP, S_AL, cAL);
+      const p = acc + (<usize>i << 3);
+      v128.store(p, add(v128.load(p), mul(w, finish2(code, s, param))));
     }
   }
 }
 
-/** jointPass's second loop over the block's action rows: smoothness (against the previous action) and effort */
-function actionRows(T: i32, nb: i32, flags: i32): void {
-  const n = ADIM;
-  const ab = <usize>n << 3;
+// elemRows per kind and norm code, each its own function (a literal code folds away its norm's branches)
+function elem00(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_GOAL, 0, T, nb, slot, goal, inv, param); }
+function elem01(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_GOAL, 1, T, nb, slot, goal, inv, param); }
+function elem02(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_GOAL, 2, T, nb, slot, goal, inv, param); }
+function elem03(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_GOAL, 3, T, nb, slot, goal, inv, param); }
+function elem10(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_DIFF, 0, T, nb, slot, goal, inv, param); }
+function elem11(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_DIFF, 1, T, nb, slot, goal, inv, param); }
+function elem12(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_DIFF, 2, T, nb, slot, goal, inv, param); }
+function elem13(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_DIFF, 3, T, nb, slot, goal, inv, param); }
+function elem20(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_ACT, 0, T, nb, slot, goal, inv, param); }
+function elem21(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_ACT, 1, T, nb, slot, goal, inv, param); }
+function elem22(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_ACT, 2, T, nb, slot, goal, inv, param); }
+function elem23(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_ACT, 3, T, nb, slot, goal, inv, param); }
+
+/** elemRows of the given kind (a literal at each call) for the term's norm code */
+// @ts-ignore
+@inline function elemTerm(kind: i32, code: i32, T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void {
+  if (kind == E_GOAL) {
+    if (code == 0) elem00(T, nb, slot, goal, inv, param);
+    else if (code == 1) elem01(T, nb, slot, goal, inv, param);
+    else if (code == 2) elem02(T, nb, slot, goal, inv, param);
+    else elem03(T, nb, slot, goal, inv, param);
+  }
+  if (kind == E_DIFF) {
+    if (code == 0) elem10(T, nb, slot, goal, inv, param);
+    else if (code == 1) elem11(T, nb, slot, goal, inv, param);
+    else if (code == 2) elem12(T, nb, slot, goal, inv, param);
+    else elem13(T, nb, slot, goal, inv, param);
+  }
+  if (kind == E_ACT) {
+    if (code == 0) elem20(T, nb, slot, goal, inv, param);
+    else if (code == 1) elem21(T, nb, slot, goal, inv, param);
+    else if (code == 2) elem22(T, nb, slot, goal, inv, param);
+    else elem23(T, nb, slot, goal, inv, param);
+  }
+}
+
+// what a limit term measures (limitRows)
+// @ts-ignore
+@inline const L_POS: i32 = 0; // joint limits: lower + m − q, else q − (upper − m)
+// @ts-ignore
+@inline const L_VEL: i32 = 1; // |qd| − maxVel
+// @ts-ignore
+@inline const L_ACC: i32 = 2; // |(qd − previous qd) / dt| − maxAcc
+
+/** Σ_j normScalarCoded(code, excess_j, param) over the joints beyond the limit, weighted, into slot's sums */
+// @ts-ignore
+@inline function limitRows(kind: i32, code: i32, T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void {
   const zero = K(304);
-  const doSM = (flags & DO_SM) != 0, doEF = (flags & DO_EF) != 0;
-  const smCode = SM_CODE, efCode = EF_CODE;
-  const smInv = load<f64>(P_PAR, PAR_SM_INV), efInv = load<f64>(P_PAR, PAR_EF_INV);
-  const smParam = load<f64>(P_PAR, PAR_SM_PARAM), efParam = load<f64>(P_PAR, PAR_EF_PARAM);
-  const back = ABACK;
+  const n = JDOF;
+  const rb = RSB;
+  const base = P_S + (kind == L_POS ? QOB : QDOB);
+  const back = SBACK;
+  const invDt = v128.load64_splat(P_PAR + PAR_INV_DT);
+  const w = v128.load64_splat(P_PAR + PAR_W + (<usize>slot << 3));
+  const acc = P_ACC + <usize>slot * ACCS;
   for (let t = 1; t <= T; t++) {
-    const acts = P_A + <usize>(t * nb) * ab;
+    const rows = base + <usize>(t * nb) * rb;
     for (let i = 0; i < nb; i += 2) {
-      const i1 = i + 1 < nb ? i + 1 : i;
-      const a0 = acts + <usize>i * ab, a1 = acts + <usize>i1 * ab;
-      const p0 = a0 - back, p1 = a1 - back;
-      let sSM = zero, sEF = zero;
+      let a0 = rows + <usize>i * rb;
+      let a1 = i + 1 < nb ? a0 + rb : a0;
+      let l = lo, h = hi;
+      let c = zero;
       for (let j = 0; j < n; j++) {
-        const o = <usize>j << 3;
-        const a = lanes(a0 + o, a1 + o);
-        if (doSM) sSM = add(sSM, elem2(smCode, sub(a, lanes(p0 + o, p1 + o)), smInv));
-        if (doEF) sEF = add(sEF, elem2(efCode, a, efInv));
+        const x = lanes(a0, a1);
+        let r: v128, live: v128;
+        if (kind == L_POS) {
+          const below = sub(v128.load64_splat(l), x);
+          const above = sub(x, v128.load64_splat(h));
+          // below > 0, else above > 0 (NaN: neither)
+          const bm = f64x2.gt(below, zero);
+          live = v128.or(bm, f64x2.gt(above, zero));
+          r = v128.bitselect(below, above, bm);
+        } else {
+          const e = kind == L_VEL ? f64x2.abs(x) : f64x2.abs(mul(sub(x, lanes(a0 - back, a1 - back)), invDt));
+          r = sub(e, v128.load64_splat(l));
+          live = f64x2.gt(r, zero);
+        }
+        // the barrier per lane and only where a lane is beyond (rare); the others add +0 elsewhere
+        if (code == 3) {
+          if (v128.any_true(live)) c = add(c, barrierScalar2(r, param, live));
+        } else c = add(c, scalar2(code, r, param, live));
+        a0 += 8;
+        a1 += 8;
+        l += 8;
+        h += 8;
       }
-      const accP = P_ACC + (<usize>i << 3);
-      if (doSM) accAdd(accP, S_SM, finish2(smCode, sSM, smParam));
-      if (doEF) accAdd(accP, S_EF, finish2(efCode, sEF, efParam));
+      const p = acc + (<usize>i << 3);
+      v128.store(p, add(v128.load(p), mul(w, c)));
     }
   }
+}
+
+// limitRows per kind and norm code, each its own function
+function limit00(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_POS, 0, T, nb, slot, lo, hi, param); }
+function limit01(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_POS, 1, T, nb, slot, lo, hi, param); }
+function limit02(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_POS, 2, T, nb, slot, lo, hi, param); }
+function limit03(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_POS, 3, T, nb, slot, lo, hi, param); }
+function limit10(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_VEL, 0, T, nb, slot, lo, hi, param); }
+function limit11(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_VEL, 1, T, nb, slot, lo, hi, param); }
+function limit12(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_VEL, 2, T, nb, slot, lo, hi, param); }
+function limit13(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_VEL, 3, T, nb, slot, lo, hi, param); }
+function limit20(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_ACC, 0, T, nb, slot, lo, hi, param); }
+function limit21(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_ACC, 1, T, nb, slot, lo, hi, param); }
+function limit22(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_ACC, 2, T, nb, slot, lo, hi, param); }
+function limit23(T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void { limitRows(L_ACC, 3, T, nb, slot, lo, hi, param); }
+
+/** limitRows of the given kind (a literal at each call) for the term's norm code */
+// @ts-ignore
+@inline function limitTerm(kind: i32, code: i32, T: i32, nb: i32, slot: i32, lo: usize, hi: usize, param: f64): void {
+  if (kind == L_POS) {
+    if (code == 0) limit00(T, nb, slot, lo, hi, param);
+    else if (code == 1) limit01(T, nb, slot, lo, hi, param);
+    else if (code == 2) limit02(T, nb, slot, lo, hi, param);
+    else limit03(T, nb, slot, lo, hi, param);
+  }
+  if (kind == L_VEL) {
+    if (code == 0) limit10(T, nb, slot, lo, hi, param);
+    else if (code == 1) limit11(T, nb, slot, lo, hi, param);
+    else if (code == 2) limit12(T, nb, slot, lo, hi, param);
+    else limit13(T, nb, slot, lo, hi, param);
+  }
+  if (kind == L_ACC) {
+    if (code == 0) limit20(T, nb, slot, lo, hi, param);
+    else if (code == 1) limit21(T, nb, slot, lo, hi, param);
+    else if (code == 2) limit22(T, nb, slot, lo, hi, param);
+    else limit23(T, nb, slot, lo, hi, param);
+  }
+}
+
+/** jointPass over the block: each joint-space term of the flags */
+function jointRows(T: i32, nb: i32, flags: i32): void {
+  const P = P_PAR;
+  if (flags & DO_JG) elemTerm(E_GOAL, JG_CODE, T, nb, S_JG, P_GOALJ, load<f64>(P, PAR_JG_INV), load<f64>(P, PAR_JG_PARAM));
+  if (flags & DO_PO) elemTerm(E_GOAL, PO_CODE, T, nb, S_PO, P_POST, load<f64>(P, PAR_PO_INV), load<f64>(P, PAR_PO_PARAM));
+  if (flags & DO_JL) limitTerm(L_POS, JL_CODE, T, nb, S_JL, P_LOM, P_HIM, load<f64>(P, PAR_JL_M));
+  if (flags & DO_VL) limitTerm(L_VEL, VL_CODE, T, nb, S_VL, P_VMAX, P_VMAX, load<f64>(P, PAR_VL_PARAM));
+  if (flags & DO_AL) limitTerm(L_ACC, AL_CODE, T, nb, S_AL, P_AMAX, P_AMAX, load<f64>(P, PAR_AL_PARAM));
+  if (flags & DO_SM) elemTerm(E_DIFF, SM_CODE, T, nb, S_SM, 0, load<f64>(P, PAR_SM_INV), load<f64>(P, PAR_SM_PARAM));
+  if (flags & DO_EF) elemTerm(E_ACT, EF_CODE, T, nb, S_EF, 0, load<f64>(P, PAR_EF_INV), load<f64>(P, PAR_EF_PARAM));
 }
 
 // ---------------------------------------------------------------- entry point
@@ -945,6 +1035,5 @@ export function evalBlock(T: i32, nb: i32, flags: i32): void {
       }
     }
   }
-  if ((flags & DO_JOINT) != 0) jointRows(T, nb, flags);
-  if ((flags & (DO_SM | DO_EF)) != 0) actionRows(T, nb, flags);
+  jointRows(T, nb, flags);
 }
