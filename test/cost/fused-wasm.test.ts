@@ -1,10 +1,12 @@
 /**
- * The WebAssembly FK pass of the fused cost kernel (src/cost/fused-wasm.ts, wasm/fused-fk.wasm) against
- * the JS fused path: per-term costs and totals bit for bit (Object.is), on batches that reach every
- * branch (keep-out boxes from outside and inside, zone spheres, self-collision, every norm, NaN rows,
- * −0, angles the JS sincos hands to Math.sin), for odd block sizes and sample ranges, on worker threads,
- * and with a chain the kernel does not do (it falls back). Also: the committed .wasm is what its source
- * builds to.
+ * The WebAssembly kernel of the fused cost (src/cost/fused-wasm.ts, wasm/fused-fk.wasm: the joint-space
+ * pass and the FK pass) against the JS fused path: per-term costs and totals bit for bit (Object.is), on
+ * batches that reach every branch (keep-out boxes from outside and inside, zone spheres, self-collision,
+ * joint limits at, inside and past the margin, velocity and acceleration excess, smoothness against
+ * prevAction, every norm, NaN and ±Infinity in q, qd and actions, −0, angles the JS sincos hands to
+ * Math.sin), for odd block sizes and sample ranges, on a latent-state layout without a chain, on worker
+ * threads, and with a chain whose FK the kernel does not do (it falls back for that pass). Also: the
+ * committed .wasm is what its source builds to.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +29,7 @@ import { EffortTerm } from '../../src/cost/terms/effort.ts';
 import { JointGoalTerm } from '../../src/cost/terms/joint-goal.ts';
 import { JointLimitsTerm } from '../../src/cost/terms/joint-limits.ts';
 import { KeepOutTerm } from '../../src/cost/terms/keep-out.ts';
+import { LatentGoalTerm } from '../../src/cost/terms/latent-goal.ts';
 import { PostureTerm } from '../../src/cost/terms/posture.ts';
 import { SelfCollisionTerm } from '../../src/cost/terms/self-collision.ts';
 import { SmoothnessTerm } from '../../src/cost/terms/smoothness.ts';
@@ -159,7 +162,10 @@ function fused(list: CostTerm[], chain: RobotChain, batch: Batch): FusedProblem 
 interface Result {
   perTerm: Float64Array;
   total: Float64Array;
+  /** the kernel ran the FK pass */
   usedWasm: boolean;
+  /** the kernel ran (the joint-space pass at least) */
+  usedKernel: boolean;
 }
 
 /** evaluateFused over samples b0 .. b1-1 (in the given sub-ranges) on the JS path or the wasm path */
@@ -174,7 +180,8 @@ function run(fp: FusedProblem, batch: Batch, wasm: boolean, ranges: readonly (re
   } finally {
     setFusedWasm(true);
   }
-  return { perTerm, total, usedWasm: sc.wasm instanceof FusedFkWasm && fp.geometry !== null && fusedWasmSupport(fp.geometry) === null };
+  const usedKernel = sc.wasm instanceof FusedFkWasm;
+  return { perTerm, total, usedKernel, usedWasm: usedKernel && fp.geometry !== null && fusedWasmSupport(fp.geometry) === null };
 }
 
 /** asserts bitwise equality (Object.is: NaN equals NaN, −0 differs from +0) of every entry */
@@ -188,7 +195,7 @@ function assertSame(a: Float64Array, b: Float64Array, what: string): void {
 function compare(fp: FusedProblem, batch: Batch, what: string, ranges?: readonly (readonly [number, number])[]): Result {
   const js = run(fp, batch, false, ranges);
   const wa = run(fp, batch, true, ranges);
-  assert.ok(wa.usedWasm, `${what}: the wasm path ran`);
+  assert.ok(fp.geometry === null ? wa.usedKernel : wa.usedWasm, `${what}: the wasm path ran`);
   assertSame(wa.perTerm, js.perTerm, `${what}: perTerm`);
   assertSame(wa.total, js.total, `${what}: total`);
   return js;
@@ -204,7 +211,7 @@ function nonzero(fp: FusedProblem, r: Result, B: number, type: string): number {
 
 const demo = loadDemoArm();
 
-describe('WebAssembly FK pass of the fused cost', () => {
+describe('WebAssembly kernel of the fused cost', () => {
   test('the kernel is available and applies to the demo arm and the 6-DoF test arm', () => {
     assert.equal(fusedWasmEnabled(), true, 'on by default');
     for (const chain of [demo.chain, arm6()]) {
@@ -320,7 +327,7 @@ describe('WebAssembly FK pass of the fused cost', () => {
     }
   });
 
-  test('a chain the kernel does not do (prismatic joints) falls back to JS and still matches', () => {
+  test('a chain the kernel does not do (prismatic joints): the FK pass falls back to JS and still matches', () => {
     const chain = buildChain(parseUrdf(MIXED_URDF, 'mixed.urdf'), { baseLink: 'base', tipLink: 'hand', tipOffset: [0.02, -0.01, 0.07] });
     const g = fusedGeometry(chain);
     assert.ok(g !== null);
@@ -329,7 +336,8 @@ describe('WebAssembly FK pass of the fused cost', () => {
     const fp = fused(terms(null), chain, batch);
     const js = run(fp, batch, false);
     const wa = run(fp, batch, true);
-    assert.equal(wa.usedWasm, false, 'the kernel stood aside');
+    assert.equal(wa.usedWasm, false, 'the kernel left the FK pass to JS');
+    assert.equal(wa.usedKernel, true, 'and ran the joint-space pass');
     assertSame(wa.perTerm, js.perTerm, 'mixed perTerm');
     assertSame(wa.total, js.total, 'mixed total');
   });
@@ -371,6 +379,167 @@ describe('WebAssembly FK pass of the fused cost', () => {
     assertSame(par.perTerm, onePer, 'workers: perTerm');
     const oneWasm = new CostEvaluator(list(), chain, { parallel: false }).evaluate(base.problem, states, actions, base.T, base.B, base.A);
     assertSame(oneWasm.total, oneTotal, 'one thread, wasm: total');
+  });
+
+  test('joint-space terms with every norm: at, inside and beyond the limits, velocity and acceleration excess, non-finite entries', () => {
+    for (const chain of [demo.chain, arm6()]) {
+      for (const [T, B] of [[4, 64], [3, 37], [1, 1], [5, 33]] as const) {
+        const batch = randomBatch(chain, 300 + B, T, B, false);
+        const { problem, states, actions, A } = batch;
+        const { qOffset, qdOffset, stateDim: D, dof } = problem.layout;
+        const m = 0.3;
+        const lo = problem.limits.lower, hi = problem.limits.upper;
+        const at = (t: number, b: number, off: number, j: number, v: number): void => {
+          if (t <= T && b < B && j < dof) states[(t * B + b) * D + off + j] = v;
+        };
+        // exactly at the band's edge (0 excess), inside the band, at the limit, past it; both sides
+        for (let t = 1; t <= T; t++) {
+          at(t, 0, qOffset, 0, lo[0]! + m);
+          at(t, 0, qOffset, 1, hi[1]! - m);
+          at(t, 1, qOffset, 0, lo[0]! + 0.5 * m);
+          at(t, 1, qOffset, 2, hi[2]! - 0.01);
+          at(t, 2, qOffset, 1, lo[1]!);
+          at(t, 2, qOffset, 3, hi[3]!);
+          at(t, 3, qOffset, 4, lo[4]! - 0.7);
+          at(t, 3, qOffset, 5, hi[5]! + 2);
+          // |qd| exactly at, just above and far above maxVel (2); ±0
+          at(t, 4, qdOffset, 0, 2);
+          at(t, 4, qdOffset, 1, -2.0000001);
+          at(t, 4, qdOffset, 2, -0);
+          at(t, 5, qdOffset, 3, 40);
+        }
+        // non-finite q, qd and actions in a few rows (t = 0 too: the acceleration's previous qd)
+        at(1, 6, qOffset, 2, Number.NaN);
+        at(T, 7, qOffset, 0, Number.POSITIVE_INFINITY);
+        at(1, 8, qOffset, 1, Number.NEGATIVE_INFINITY);
+        at(0, 9, qdOffset, 4, Number.NaN);
+        at(T, 10, qdOffset, 3, Number.POSITIVE_INFINITY);
+        at(1, 11, qdOffset, 5, Number.NEGATIVE_INFINITY);
+        const act = (t: number, b: number, j: number, v: number): void => {
+          if (t <= T && b < B) actions[((t - 1) * B + b) * A + j] = v;
+        };
+        act(1, 12, 0, Number.NaN);
+        act(T, 13, 1, Number.POSITIVE_INFINITY);
+        act(1, 14, 2, Number.NEGATIVE_INFINITY);
+        act(1, 15, 3, -0);
+        for (const norm of [null, ...NORM_KINDS]) {
+          const list: CostTerm[] = [
+            new JointGoalTerm(3), new PostureTerm(0.7), new JointLimitsTerm(1, m), new VelocityLimitsTerm(2), new AccelerationLimitsTerm(0.5),
+            new SmoothnessTerm(0.2), new EffortTerm(0.1),
+          ];
+          if (norm !== null) for (const t of list) t.norm = norm;
+          const fp = fused(list, chain, batch);
+          assert.equal(fp.geometry, null, 'no FK term');
+          const js = compare(fp, batch, `joint terms ${chain.dof} dof T ${T} B ${B} ${norm ?? 'default'}`);
+          if (B >= 33) {
+            for (const type of ['joint_goal', 'posture', 'joint_limits', 'velocity_limits', 'acceleration_limits', 'smoothness', 'effort']) {
+              assert.ok(nonzero(fp, js, B, type) >= 10, `${norm ?? 'default'}: ${type} is nonzero for only ${nonzero(fp, js, B, type)} samples`);
+            }
+          }
+          // each term alone, and with the FK terms
+          for (const t of list) compare(fused([t], chain, batch), batch, `${t.name} alone ${norm ?? 'default'}`);
+          compare(fused([...terms(norm)], chain, batch), batch, `with FK ${norm ?? 'default'}`);
+        }
+      }
+    }
+  });
+
+  test('smoothness at t = 1 reads prevAction; a short prevAction is NaN on both paths', () => {
+    const chain = demo.chain;
+    const batch = randomBatch(chain, 77, 3, 41, false);
+    const list = (): CostTerm[] => [new SmoothnessTerm(0.4), new EffortTerm(0.1), new JointLimitsTerm(1, 0.2)];
+    const base = compare(fused(list(), chain, batch), batch, 'prevAction');
+    const moved = { ...batch, problem: { ...batch.problem, prevAction: batch.problem.prevAction.map((v) => v + 0.5) } };
+    const other = compare(fused(list(), chain, moved), moved, 'prevAction moved');
+    assert.notEqual(other.perTerm[0], base.perTerm[0], 'the smoothness of t = 1 changed with prevAction');
+    const short = { ...batch, problem: { ...batch.problem, prevAction: new Float64Array(2) } };
+    const s = compare(fused(list(), chain, short), short, 'short prevAction');
+    assert.equal(s.total[0], Infinity, 'NaN smoothness');
+  });
+
+  test('a latent-state layout without a chain: the joint-space pass alone, whole rows and gathered q/qd', () => {
+    for (const latentDim of [2, 24]) {
+      const chain = arm6();
+      const dof = chain.dof;
+      const T = 4, B = 45;
+      const next = rng(500 + latentDim);
+      const layout = makeStateLayout(latentDim, dof);
+      const D = layout.stateDim;
+      const A = dof;
+      const states = new Float64Array((T + 1) * B * D);
+      const actions = new Float64Array(T * B * A);
+      const base = problemFor(chain);
+      for (let row = 0; row < (T + 1) * B; row++) {
+        for (let j = 0; j < latentDim; j++) states[row * D + j] = 2 * next() - 1;
+        for (let j = 0; j < dof; j++) {
+          const lo = base.limits.lower[j]!, hi = base.limits.upper[j]!;
+          states[row * D + layout.qOffset + j] = lo - 0.2 + (hi - lo + 0.4) * next();
+          states[row * D + layout.qdOffset + j] = 5 * (2 * next() - 1);
+        }
+      }
+      for (let i = 0; i < actions.length; i++) actions[i] = 3 * (2 * next() - 1);
+      states[(2 * B + 3) * D + layout.qOffset + 1] = Number.NaN;
+      states[(1 * B + 4) * D + layout.qdOffset + 2] = Number.POSITIVE_INFINITY;
+      const goalQ = new Float64Array(dof).map(() => 0.5 * (2 * next() - 1));
+      const latent = new Float64Array(latentDim).map(() => 2 * next() - 1);
+      const prevAction = new Float64Array(A).map(() => 2 * next() - 1);
+      const problem: CostProblem = {
+        ...base,
+        layout,
+        goal: { joints: goalQ, posture: goalQ.map((v) => -v), latent },
+        limits: { ...base.limits, maxVel: new Float64Array(dof).fill(2), maxAcc: new Float64Array(dof).fill(40) },
+        prevAction,
+      };
+      const batch: Batch = { problem, states, actions, T, B, A };
+      for (const norm of [null, ...NORM_KINDS]) {
+        const list: CostTerm[] = [
+          new LatentGoalTerm(2), new JointGoalTerm(3), new TerminalTerm(5, 'quadratic', 0.05, 0.02), new PostureTerm(0.7), new JointLimitsTerm(1, 0.3),
+          new VelocityLimitsTerm(2), new AccelerationLimitsTerm(0.5), new SmoothnessTerm(0.2), new EffortTerm(0.1),
+        ];
+        if (norm !== null) for (const t of list) t.norm = norm;
+        const active = list.filter((t) => t.active(problem, null));
+        assert.equal(active.length, list.length, 'every term applies');
+        const fp = fusedProblem(active, problem, null, A);
+        assert.ok(fp !== null && fp.geometry === null);
+        const js = compare(fp, batch, `latent ${latentDim} ${norm ?? 'default'}`);
+        compare(fp, batch, `latent ${latentDim} ${norm ?? 'default'} ranges`, [[7, 40], [0, 7], [40, 45]]);
+        for (const type of ['latent_goal', 'joint_limits', 'velocity_limits', 'terminal']) assert.ok(nonzero(fp, js, B, type) >= 10, `${type} nonzero`);
+      }
+    }
+  });
+
+  test('worker threads: joint-space terms, with and without a chain, as one thread on the JS path', async () => {
+    setCostThreads(2);
+    assert.equal(await startCostWorkers(), 2, 'both workers start');
+    const chain = demo.chain;
+    const base = randomBatch(chain, 45, 8, 700, true);
+    const A = base.A;
+    for (let i = 0; i < 50; i++) base.actions[i * 37] = i % 3 === 0 ? Number.NaN : i % 3 === 1 ? Infinity : -Infinity;
+    const states = sharedF64(base.states.length);
+    states.set(base.states);
+    const actions = sharedF64(base.actions.length);
+    actions.set(base.actions);
+    for (const withChain of [true, false]) {
+      for (const norm of [null, 'log_barrier', 'smooth_abs'] as const) {
+        const list = (): CostTerm[] => {
+          const l: CostTerm[] = [new JointGoalTerm(3), new PostureTerm(0.7), new JointLimitsTerm(1, 0.3), new VelocityLimitsTerm(2), new AccelerationLimitsTerm(0.5), new SmoothnessTerm(0.2), new EffortTerm(0.1), new EePositionTerm(4)];
+          if (norm !== null) for (const t of l) t.norm = norm;
+          return l;
+        };
+        const c = withChain ? chain : null;
+        setFusedWasm(false);
+        let one;
+        try {
+          one = new CostEvaluator(list(), c, { parallel: false }).evaluate(base.problem, states, actions, base.T, base.B, A);
+          one = { total: one.total.slice(), perTerm: one.perTerm.slice() };
+        } finally {
+          setFusedWasm(true);
+        }
+        const par = new CostEvaluator(list(), c).evaluate(base.problem, states, actions, base.T, base.B, A);
+        assertSame(par.total, one.total, `workers ${withChain} ${norm}: total`);
+        assertSame(par.perTerm, one.perTerm, `workers ${withChain} ${norm}: perTerm`);
+      }
+    }
   });
 
   test('the committed wasm/fused-fk.wasm is what wasm/fused-fk.ts builds to', (t) => {
