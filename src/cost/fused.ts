@@ -618,7 +618,8 @@ export function evaluateFused(
     else if (flags !== 0) {
       const block = kernel.run(states, actions, T, B, c0, c1);
       addWasmSums(slots, flags, block, B, c0, c1, perTerm);
-      if ((flags & WASM_FK) !== 0 && TE.k >= 0) {
+      // the terminal term at t = T, as fkPass (which has no row to run when T = 0)
+      if ((flags & WASM_FK) !== 0 && TE.k >= 0 && T >= 1) {
         const { qOffset, qdOffset, stateDim: D } = p.layout;
         for (let b = c0; b < c1; b++) {
           const row = (T * B + b) * D;

@@ -305,7 +305,7 @@ describe('WebAssembly kernel of the fused cost', () => {
 
   test('odd block sizes and sample ranges: rows in pairs with an odd one out', () => {
     const chain = demo.chain;
-    for (const [T, B] of [[1, 1], [1, 3], [3, 37], [2, 33], [4, 65], [1, 31]] as const) {
+    for (const [T, B] of [[1, 1], [1, 3], [3, 37], [2, 33], [4, 65], [1, 31], [0, 5]] as const) {
       const batch = randomBatch(chain, 100 + B, T, B);
       const fp = fused(terms(null), chain, batch);
       compare(fp, batch, `T ${T} B ${B}`);
@@ -505,6 +505,32 @@ describe('WebAssembly kernel of the fused cost', () => {
         compare(fp, batch, `latent ${latentDim} ${norm ?? 'default'} ranges`, [[7, 40], [0, 7], [40, 45]]);
         for (const type of ['latent_goal', 'joint_limits', 'velocity_limits', 'terminal']) assert.ok(nonzero(fp, js, B, type) >= 10, `${type} nonzero`);
       }
+    }
+  });
+
+  test('one scratch across problems with and without FK: the kernel switches its geometry and layout', () => {
+    const chain = demo.chain;
+    const fkBatch = randomBatch(chain, 91, 3, 40);
+    const fkProblem = fused(terms(null), chain, fkBatch);
+    const dof = chain.dof;
+    const layout = makeStateLayout(30, dof);
+    const T = 2, B = 21, A = dof;
+    const next = rng(92);
+    const states = new Float64Array((T + 1) * B * layout.stateDim).map(() => 2 * next() - 1);
+    const actions = new Float64Array(T * B * A).map(() => 2 * next() - 1);
+    const problem: CostProblem = { ...fkBatch.problem, layout, goal: { posture: new Float64Array(dof).fill(0.1) } };
+    const latentBatch: Batch = { problem, states, actions, T, B, A };
+    const latentList: CostTerm[] = [new PostureTerm(1), new JointLimitsTerm(1, 0.3), new VelocityLimitsTerm(2), new AccelerationLimitsTerm(0.5), new SmoothnessTerm(0.2)];
+    const latentProblem = fusedProblem(latentList.filter((t) => t.active(problem, null)), problem, null, A)!;
+    const sc = new FusedScratch();
+    for (const [fp, batch, what] of [[fkProblem, fkBatch, 'FK'], [latentProblem, latentBatch, 'latent'], [fkProblem, fkBatch, 'FK again'], [latentProblem, latentBatch, 'latent again']] as const) {
+      const js = run(fp, batch, false);
+      const perTerm = new Float64Array(fp.terms.length * batch.B);
+      const total = new Float64Array(batch.B);
+      evaluateFused(fp, batch.states, batch.actions, batch.T, batch.B, 0, batch.B, perTerm, total, sc);
+      assert.ok(sc.wasm instanceof FusedFkWasm);
+      assertSame(perTerm, js.perTerm, `${what}: perTerm`);
+      assertSame(total, js.total, `${what}: total`);
     }
   });
 
