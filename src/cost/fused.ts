@@ -651,7 +651,10 @@ function addWasmSums(slots: Slots, flags: number, block: WasmBlock, B: number, c
   }
 }
 
-/** Joint-space terms (joint goal, posture, limits, smoothness, effort) of samples c0 .. c1-1, one pass over the joints per row. */
+/**
+ * Joint-space terms (joint goal, posture, limits, smoothness, effort) of samples c0 .. c1-1, one pass over
+ * the joints per row: the JS path (the WebAssembly kernel repeats it where it runs, fused-wasm.ts).
+ */
 function jointPass(p: FusedProblem, slots: Slots, states: Float64Array, actions: Float64Array, T: number, B: number, c0: number, c1: number, perTerm: Float64Array): void {
   const { dof, qOffset, qdOffset, stateDim: D } = p.layout;
   const A = p.actionDim;
