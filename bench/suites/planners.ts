@@ -155,12 +155,12 @@ async function runCase(ctx: SuiteContext, lazy: Lazy, c: PlannerCaseSpec, peakGf
   return out;
 }
 
-/** Which implementation ran the kinematic cost's FK pass (the JS path is the reference, bit-identical). */
+/** Which implementation ran the kinematic cost's kernels (the JS path is the reference, bit-identical). */
 function kinematicKernelNote(arm: DemoArm): string {
   const g = fusedGeometry(arm.chain);
   const why = g === null ? 'the chain exposes no constants' : !fusedWasmEnabled() ? 'ODRA_FUSED_WASM=0' : fusedWasmSupport(g);
   return why === null
-    ? 'kinematic cost: FK pass (FK, keep-out, self-collision, end-effector terms) in WebAssembly SIMD, wasm/fused-fk.wasm; ODRA_FUSED_WASM=0 runs the JavaScript path'
+    ? 'kinematic cost: FK pass (FK, keep-out, self-collision, end-effector terms) and joint-space terms in WebAssembly SIMD, wasm/fused-fk.wasm; ODRA_FUSED_WASM=0 runs the JavaScript path'
     : `kinematic cost: FK pass in JavaScript (${why})`;
 }
 
@@ -232,7 +232,11 @@ export async function runPlanners(ctx: SuiteContext): Promise<PlannersReport> {
   }
   if (lazy.arm && cases.some((c) => c.model === 'kinematic')) notes.push(kinematicKernelNote(lazy.arm));
   notes.push('state-steps/s = rollouts the planner reports × horizon / p50 plan time; "samples" of the gradient planner are its restarts, "iterations" its Adam steps');
-  if (availableParallelism() > 1) notes.push('the planners\' own loops run on one JS thread; large cost evaluations are shared with the cost worker threads (see the notices)');
+  if (availableParallelism() > 1) {
+    notes.push(
+      'kinematic cem/mppi batches of 8192+ state-steps go chunk by chunk (sampling, rollout, cost) to the calling thread and the cost worker threads; the planners\' updates and other cost evaluations of that size are shared the same way, the rest runs on the calling thread',
+    );
+  }
   const unmeasured = unmeasuredTargets(cases);
   if (unmeasured.length > 0) notes.push(`targets not measured in this run (their cases did not run): ${unmeasured.join(', ')}`);
   return {
