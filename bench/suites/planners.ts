@@ -234,7 +234,7 @@ export async function runPlanners(ctx: SuiteContext): Promise<PlannersReport> {
   notes.push('state-steps/s = rollouts the planner reports × horizon / p50 plan time; "samples" of the gradient planner are its restarts, "iterations" its Adam steps');
   if (availableParallelism() > 1) {
     notes.push(
-      'kinematic cem/mppi batches of 8192+ state-steps go chunk by chunk (sampling, rollout, cost) to the calling thread and the cost worker threads; the planners\' updates and other cost evaluations of that size are shared the same way, the rest runs on the calling thread',
+      'kinematic cem/mppi batches of 8192+ state-steps go chunk by chunk (sampling, rollout, cost) to the calling thread and the cost worker threads, other cost evaluations of that size are shared the same way; the planners\' updates run on the calling thread',
     );
   }
   const unmeasured = unmeasuredTargets(cases);
