@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Builds odra's WebAssembly kernels from their AssemblyScript sources with the compiler's JS API:
- * wasm/fused-fk.ts → wasm/fused-fk.wasm (the FK pass of the fused cost kernel, src/cost/fused-wasm.ts).
+ * wasm/fused-fk.ts → wasm/fused-fk.wasm (the fused cost's FK and joint-space passes, src/cost/fused-wasm.ts).
  * The output is deterministic (no debug info, no source map, no name section), so the committed .wasm
  * can be checked against a fresh build (test/cost/fused-wasm.test.ts does).
  *

@@ -28,6 +28,11 @@ declare function jsCos(x: f64): f64;
 // i32 fields; the order is HEADER_FIELDS in src/cost/fused-wasm.ts.
 const HDR: usize = memory.data(80 * 4, 16);
 
+/** The memory layout version; LAYOUT_VERSION in src/cost/fused-wasm.ts must say the same. */
+export function layoutVersion(): i32 {
+  return 1;
+}
+
 export function header(): usize {
   return HDR;
 }

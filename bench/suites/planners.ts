@@ -5,8 +5,7 @@
  * (except for the `odra sim` default case, which runs exactly as configured).
  */
 import { availableParallelism } from 'node:os';
-import { fusedGeometry } from '../../src/cost/fused.ts';
-import { fusedWasmEnabled, fusedWasmSupport } from '../../src/cost/fused-wasm.ts';
+import { fusedKernelNotice } from '../../src/cost/fused.ts';
 import { shiftWarmStart } from '../../src/planner/common.ts';
 import type { PlanBudget, PlannerSettings, PlanProblem } from '../../src/planner/planner.ts';
 import { createPlanner, plannerNames } from '../../src/planner/registry.ts';
@@ -155,15 +154,6 @@ async function runCase(ctx: SuiteContext, lazy: Lazy, c: PlannerCaseSpec, peakGf
   return out;
 }
 
-/** Which implementation ran the kinematic cost's kernels (the JS path is the reference, bit-identical). */
-function kinematicKernelNote(arm: DemoArm): string {
-  const g = fusedGeometry(arm.chain);
-  const why = g === null ? 'the chain exposes no constants' : !fusedWasmEnabled() ? 'ODRA_FUSED_WASM=0' : fusedWasmSupport(g);
-  return why === null
-    ? 'kinematic cost: FK pass (FK, keep-out, self-collision, end-effector terms) and joint-space terms in WebAssembly SIMD, wasm/fused-fk.wasm; ODRA_FUSED_WASM=0 runs the JavaScript path'
-    : `kinematic cost: FK pass in JavaScript (${why})`;
-}
-
 /** Names of the target cases that did not run (filtered out, or not part of --quick). */
 function unmeasuredTargets(cases: readonly PlannerCase[]): string[] {
   return Object.values(TARGET_CASES)
@@ -230,7 +220,7 @@ export async function runPlanners(ctx: SuiteContext): Promise<PlannersReport> {
         `(one call per rollout, one per VJP; ${mlpThreads} intra-op thread(s) for batches of 64+ rows, as world_model.threads sets it, one below); GFLOP/s counts 2·in·out per dense layer per state row forward, and as much again for each row backpropagated (input gradients only)`,
     );
   }
-  if (lazy.arm && cases.some((c) => c.model === 'kinematic')) notes.push(kinematicKernelNote(lazy.arm));
+  if (lazy.arm && cases.some((c) => c.model === 'kinematic')) notes.push(fusedKernelNotice(lazy.arm.chain));
   notes.push('state-steps/s = rollouts the planner reports × horizon / p50 plan time; "samples" of the gradient planner are its restarts, "iterations" its Adam steps');
   if (availableParallelism() > 1) {
     notes.push(

@@ -43,11 +43,14 @@ async function serve(): Promise<void> {
     if (j.handler !== null) {
       if (!handlers.has(j.handler)) {
         // the job goes on without this thread while the module loads
+        let loaded: ChunkHandler | null = null;
         try {
-          handlers.set(j.handler, (await import(j.handler)) as ChunkHandler);
+          const m = (await import(j.handler)) as Partial<ChunkHandler>;
+          if (typeof m.runChunk === 'function') loaded = m as ChunkHandler;
         } catch {
-          handlers.set(j.handler, null);
+          loaded = null;
         }
+        handlers.set(j.handler, loaded);
       }
       handler = handlers.get(j.handler) ?? null;
       if (handler === null) continue;

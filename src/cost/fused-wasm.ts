@@ -13,7 +13,8 @@
  * test/cost/fused-wasm.test.ts compares them with Object.is), and the sums are the JS path's own
  * additions, so results do not depend on which path ran. The latent goal and the terminal term stay in JS.
  *
- * The module is compiled once per thread; each FusedScratch (one per evaluator and per cost worker)
+ * The module is loaded by compute/wasm-kernel.ts and compiled once per thread (a module whose memory
+ * layout version differs from LAYOUT_VERSION is refused); each FusedScratch (one per evaluator and per cost worker)
  * owns an instance, its memory laid out here: geometry constants (written when the geometry changes),
  * problem constants (goals, limits, zones, norms, weights, reaches; written when the FusedProblem object
  * changes — it is plain data built per evaluation and not changed afterwards), scratch, then the block's
@@ -23,7 +24,7 @@
  * spheres; for anything else (prismatic joints) fkPass runs it in JS while the joint-space pass stays
  * here, and fusedWasmSupport says why. Without WebAssembly SIMD (or the file) everything runs in JS.
  */
-import { readFileSync } from 'node:fs';
+import { compileWasmKernel, instantiateWasmKernel, type WasmMemory, type WasmModule } from '../compute/wasm-kernel.ts';
 import type { FusedGeometry, FusedProblem } from './fused.ts';
 
 /** the largest chain the kernel takes: far beyond arms, and keeps an instance's memory small */
@@ -90,24 +91,9 @@ export interface WasmBlock {
   tip: number;
 }
 
-/** The part of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-/** a compiled module (opaque) */
-interface WasmModule {
-  readonly __brand?: 'WebAssembly.Module';
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: Record<string, Record<string, (x: number) => number>>) => { readonly exports: object };
-}
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-
 interface KernelExports {
   memory: WasmMemory;
+  layoutVersion(): number;
   header(): number;
   heapBase(): number;
   configure(): void;
@@ -131,22 +117,28 @@ export function fusedWasmEnabled(): boolean {
 let compiled: WasmModule | null = null;
 let compileError: string | null = null;
 
+/**
+ * The memory layout this file writes and wasm/fused-fk.ts reads (header fields, parameter offsets,
+ * block buffers); both say the same number, and a module that says another is not used.
+ */
+const LAYOUT_VERSION = 1;
+
+const IMPORTS = { Math: { log: Math.log, sin: Math.sin, cos: Math.cos } };
+
 /** The kernel's module, compiled on first use; null with the reason when this thread cannot have it. */
 function kernelModule(): WasmModule | null {
   if (compiled !== null || compileError !== null) return compiled;
+  const c = compileWasmKernel('fused-fk.wasm');
+  if ('error' in c) {
+    compileError = c.error;
+    return null;
+  }
   try {
-    if (wasmApi === undefined) {
-      compileError = 'WebAssembly is unavailable';
-      return null;
-    }
-    const bytes = readFileSync(new URL('../../wasm/fused-fk.wasm', import.meta.url));
-    if (!wasmApi.validate(bytes)) {
-      compileError = 'WebAssembly SIMD is unavailable (wasm/fused-fk.wasm does not validate)';
-      return null;
-    }
-    compiled = new wasmApi.Module(bytes);
+    const v = instantiateWasmKernel<KernelExports>(c.module, IMPORTS).layoutVersion();
+    if (v !== LAYOUT_VERSION) compileError = `wasm/fused-fk.wasm has memory layout ${v}, this odra writes layout ${LAYOUT_VERSION} (rebuild it: npm run build:wasm)`;
+    else compiled = c.module;
   } catch (e) {
-    compileError = `wasm/fused-fk.wasm cannot be loaded: ${e instanceof Error ? e.message : String(e)}`;
+    compileError = `wasm/fused-fk.wasm cannot be instantiated: ${e instanceof Error ? e.message : String(e)}`;
   }
   return compiled;
 }
@@ -230,8 +222,7 @@ export class FusedFkWasm {
   private accPtr = 0;
 
   private constructor(module: WasmModule) {
-    const instance = new wasmApi!.Instance(module, { Math: { log: Math.log, sin: Math.sin, cos: Math.cos } });
-    this.ex = instance.exports as unknown as KernelExports;
+    this.ex = instantiateWasmKernel<KernelExports>(module, IMPORTS);
     this.hdrPtr = this.ex.header();
     this.heapBase = this.ex.heapBase();
     this.views();
@@ -240,7 +231,14 @@ export class FusedFkWasm {
   /** A new instance, or null when the module is unavailable on this thread. */
   static create(): FusedFkWasm | null {
     const m = kernelModule();
-    return m === null ? null : new FusedFkWasm(m);
+    if (m === null) return null;
+    try {
+      return new FusedFkWasm(m);
+    } catch (e) {
+      // e.g. out of memory for another instance: this scratch runs the JS path
+      compileError ??= `wasm/fused-fk.wasm: no instance: ${e instanceof Error ? e.message : String(e)}`;
+      return null;
+    }
   }
 
   private views(): void {

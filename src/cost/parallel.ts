@@ -81,6 +81,12 @@ const JOB_TIMEOUT_MS = 20_000;
 
 let configuredThreads: number | null = null;
 let pool: CostWorkerPool | null = null;
+let lastJob: { chunks: number; byWorkers: number } | null = null;
+
+/** Chunks of the last job the worker threads ran, and how many the workers took (null before any). */
+export function lastCostJob(): { chunks: number; byWorkers: number } | null {
+  return lastJob;
+}
 
 /**
  * Worker threads used for large evaluations: default (null) = available cores − 1, at most 7; 0 turns
@@ -103,11 +109,7 @@ export function costThreads(): number {
 export async function startCostWorkers(timeoutMs = 10_000): Promise<number> {
   const threads = costThreads();
   if (threads === 0) return 0;
-  if (pool === null || pool.size !== threads) {
-    pool?.stop();
-    pool = new CostWorkerPool(threads);
-  }
-  const p = pool;
+  const p = sharedPool(threads);
   const deadline = performance.now() + timeoutMs;
   while (p.ready() < threads && !p.isBroken() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   return p.isBroken() ? 0 : p.ready();
@@ -118,7 +120,6 @@ export function stopCostWorkers(): void {
   pool?.stop();
   pool = null;
 }
-
 
 /**
  * Evaluates samples 0 .. B-1 of a fused problem, on worker threads when the batch is large and every
@@ -281,25 +282,34 @@ class CostWorkerPool {
     Atomics.store(ctrl, CTRL.job, job);
     Atomics.notify(ctrl, CTRL.job);
     // take chunks like any worker
-    for (;;) {
-      const c = claimChunk(ctrl, job, nChunks);
-      if (c < 0) break;
-      const b0 = c * CHUNK_SAMPLES;
-      local(b0, Math.min(B, b0 + CHUNK_SAMPLES));
-      Atomics.add(ctrl, CTRL.done, 1);
+    let mine = 0;
+    try {
+      for (;;) {
+        const c = claimChunk(ctrl, job, nChunks);
+        if (c < 0) break;
+        const b0 = c * CHUNK_SAMPLES;
+        local(b0, Math.min(B, b0 + CHUNK_SAMPLES));
+        mine++;
+        Atomics.add(ctrl, CTRL.done, 1);
+      }
+    } catch (e) {
+      // the workers are still on this job: none of them may write into a later one
+      this.fail();
+      throw e;
     }
     const deadline = performance.now() + JOB_TIMEOUT_MS;
     for (;;) {
       const done = Atomics.load(ctrl, CTRL.done);
       if (done >= nChunks) break;
       if (performance.now() > deadline) {
-        this.broken = true;
+        // a worker is gone or stuck: stopped, so that it cannot write into the caller's redo
+        this.fail();
         return false;
       }
       Atomics.wait(ctrl, CTRL.done, done, 50);
     }
+    lastJob = { chunks: nChunks, byWorkers: nChunks - mine };
     if (Atomics.load(ctrl, CTRL.error) !== 0) {
-      this.broken = true;
       let reason = 'unknown error';
       for (const port of this.ports) {
         for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
@@ -307,9 +317,16 @@ class CostWorkerPool {
           if (e.job === job) reason = e.message;
         }
       }
+      this.fail();
       throw new Error(`cost worker failed: ${reason}`);
     }
     return true;
+  }
+
+  /** Marks the pool broken and stops its workers (callers then do every job alone). */
+  private fail(): void {
+    this.broken = true;
+    this.stop();
   }
 
   stop(): void {

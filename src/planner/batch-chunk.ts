@@ -97,10 +97,10 @@ export async function sampleRolloutAndCost(problem: PlanProblem, buf: BatchBuffe
   const A = problem.model.actionDim;
   const lo = problem.actionLower;
   const hi = problem.actionUpper;
-  const model = problem.model;
-  const batch = chunked && model instanceof KinematicModel ? problem.cost.fusedBatch(problem, T, B, A) : null;
+  const kinematic = chunked && problem.model instanceof KinematicModel ? problem.model : null;
+  const batch = kinematic !== null ? problem.cost.fusedBatch(problem, T, B, A) : null;
   const views = batch === null ? null : { actions: sharedView(buf.actions), states: sharedView(buf.states), perTerm: sharedView(batch.perTerm), total: sharedView(batch.total), noise: sharedView(s.noise.values) };
-  if (batch === null || views === null || views.actions === null || views.states === null || views.perTerm === null || views.total === null || views.noise === null) {
+  if (kinematic === null || batch === null || views === null || views.actions === null || views.states === null || views.perTerm === null || views.total === null || views.noise === null) {
     const n = T * A;
     if (eps0.length < n) eps0 = new Float64Array(n);
     for (let b = 1; b < B; b++) {
@@ -124,7 +124,7 @@ export async function sampleRolloutAndCost(problem: PlanProblem, buf: BatchBuffe
     scale: s.scale,
     lo,
     hi,
-    rollout: (model as KinematicModel).rolloutSpec(),
+    rollout: kinematic.rolloutSpec(),
     s0: problem.s0,
     problem: batch.fused,
     actions: views.actions,

@@ -111,7 +111,7 @@ export function smallestK(costs: Float64Array, n: number, k: number, idx: Int32A
  * transcendental per element and is indistinguishable from fresh noise for a few thousand rows.
  */
 export class NoiseSource {
-  static readonly SIZE = 1 << 18;
+  private static readonly SIZE = 1 << 18;
   /** shared, so that worker threads can read runs of it (planner/batch-chunk.ts) */
   private readonly table = sharedF64(NoiseSource.SIZE);
   private s0: number;

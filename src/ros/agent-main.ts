@@ -30,6 +30,7 @@
  */
 
 import type { OdraConfig } from '../config/schema.ts';
+import { fusedKernelNotice } from '../cost/fused.ts';
 import type { AgentNodeOptions } from '../nodes/agent-node.ts';
 import { PerceptionNode } from '../nodes/perception-node.ts';
 import type { PerceptionPipeline } from '../perception/pipeline.ts';
@@ -188,6 +189,7 @@ function assembleWith(lc: () => AgentLifecycle, resources: () => Prepared | stri
     const learned = kind === 'learned' ? r.learned : null;
     if (kind === 'learned' && learned === null) return 'world_model.kind learned: no model was loaded at start (world_model.* are read-only: restart the node)';
     const chain = loadAgentChain(config);
+    scope.logger.info(fusedKernelNotice(chain));
     const l = r.latents;
     const maxRateHz = (): number => lc().agent?.config.perception.max_rate_hz ?? config.perception.max_rate_hz;
     if (learned === null) {

@@ -21,7 +21,7 @@ import { CostEvaluator, sharedF64 } from '../../src/cost/evaluator.ts';
 import { evaluateFused, FusedScratch, fusedGeometry, fusedProblem, type FusedProblem } from '../../src/cost/fused.ts';
 import { FusedFkWasm, fusedWasmEnabled, fusedWasmSupport, setFusedWasm, WASM_FK, WASM_TERMS, type WasmSlots } from '../../src/cost/fused-wasm.ts';
 import { NORM_KINDS, type NormKind } from '../../src/cost/norms.ts';
-import { setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
+import { lastCostJob, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
 import { AccelerationLimitsTerm } from '../../src/cost/terms/acceleration-limits.ts';
 import { EeOrientationTerm } from '../../src/cost/terms/ee-orientation.ts';
 import { EePositionTerm } from '../../src/cost/terms/ee-position.ts';
@@ -211,6 +211,18 @@ function nonzero(fp: FusedProblem, r: Result, B: number, type: string): number {
 
 const demo = loadDemoArm();
 
+/**
+ * evaluate, repeated until a worker thread took part in the job (a busy machine may leave the calling
+ * thread every chunk of one evaluation); fails if none ever does.
+ */
+function evaluateOnWorkers(ev: CostEvaluator, ...args: Parameters<CostEvaluator['evaluate']>): { total: Float64Array; perTerm: Float64Array } {
+  for (let rep = 0; rep < 50; rep++) {
+    const r = ev.evaluate(...args);
+    if ((lastCostJob()?.byWorkers ?? 0) > 0) return { total: r.total.slice(), perTerm: r.perTerm.slice() };
+  }
+  assert.fail('no worker thread took a chunk in 50 evaluations');
+}
+
 describe('WebAssembly kernel of the fused cost', () => {
   test('the kernel is available and applies to the demo arm and the 6-DoF test arm', () => {
     assert.equal(fusedWasmEnabled(), true, 'on by default');
@@ -374,7 +386,7 @@ describe('WebAssembly kernel of the fused cost', () => {
     } finally {
       setFusedWasm(true);
     }
-    const par = new CostEvaluator(list(), chain).evaluate(base.problem, states, actions, base.T, base.B, base.A);
+    const par = evaluateOnWorkers(new CostEvaluator(list(), chain), base.problem, states, actions, base.T, base.B, base.A);
     assertSame(par.total, oneTotal, 'workers: total');
     assertSame(par.perTerm, onePer, 'workers: perTerm');
     const oneWasm = new CostEvaluator(list(), chain, { parallel: false }).evaluate(base.problem, states, actions, base.T, base.B, base.A);
@@ -538,7 +550,8 @@ describe('WebAssembly kernel of the fused cost', () => {
     setCostThreads(2);
     assert.equal(await startCostWorkers(), 2, 'both workers start');
     const chain = demo.chain;
-    const base = randomBatch(chain, 45, 8, 700, true);
+    const base = randomBatch(chain, 45, 12, 700, true);
+    assert.ok(base.T * base.B >= PARALLEL_MIN_STATE_STEPS, 'the batch is large enough to go to the workers');
     const A = base.A;
     for (let i = 0; i < 50; i++) base.actions[i * 37] = i % 3 === 0 ? Number.NaN : i % 3 === 1 ? Infinity : -Infinity;
     const states = sharedF64(base.states.length);
@@ -561,7 +574,7 @@ describe('WebAssembly kernel of the fused cost', () => {
         } finally {
           setFusedWasm(true);
         }
-        const par = new CostEvaluator(list(), c).evaluate(base.problem, states, actions, base.T, base.B, A);
+        const par = evaluateOnWorkers(new CostEvaluator(list(), c), base.problem, states, actions, base.T, base.B, A);
         assertSame(par.total, one.total, `workers ${withChain} ${norm}: total`);
         assertSame(par.perTerm, one.perTerm, `workers ${withChain} ${norm}: perTerm`);
       }
