@@ -30,7 +30,7 @@ const HDR: usize = memory.data(80 * 4, 16);
 
 /** The memory layout version; LAYOUT_VERSION in src/cost/fused-wasm.ts must say the same. */
 export function layoutVersion(): i32 {
-  return 1;
+  return 2;
 }
 
 export function header(): usize {
@@ -1041,4 +1041,80 @@ export function evalBlock(T: i32, nb: i32, flags: i32): void {
     }
   }
   jointRows(T, nb, flags);
+}
+
+// ---------------------------------------------------------------- sampling and kinematic rollout
+/**
+ * Writes the block's rows for samples c0 .. c0+nb-1 of a sampling planner's batch before evalBlock: the
+ * action rows of P_A for t = 1 .. T and the state rows of P_S for t = 0 .. T (whole rows: the latent at
+ * 0 .. latent, q at QOB, qd at QDOB). Per sample b ≥ 1 (sample 0's actions are already in P_A), the
+ * arithmetic of writeNoisySample (src/planner/common.ts): e read from the noise table at off
+ * (pOff[i], wrapping at noiseLen), AR(1) along t with rho and c (c = sqrt(1 − rho²) from JS) where rho > 0,
+ * v = mean + s·e or mean + (s·std)·e with s = scale·sampleScale(b), clamped as clampInto; then
+ * kinematicRolloutRows (src/world-model/kinematic.ts): row 0 = s0, latent carried, qdn = qd + alpha·(k·a − qd),
+ * q' = q + dt·qdn. pStd 0: no std. pPrev: ADIM doubles of scratch.
+ */
+export function sampleRows(
+  T: i32, nb: i32, c0: i32, pNoise: usize, noiseLen: i32, pOff: usize, pMean: usize, pStd: usize, pLo: usize, pHi: usize,
+  pS0: usize, pPrev: usize, latent: i32, rho: f64, c: f64, scale: f64, alpha: f64, k: f64, dt: f64,
+): void {
+  const A = ADIM;
+  const ab = <usize>A << 3;
+  const ar = <usize>nb * ab; // bytes from one step's action rows to the next
+  const corr = rho > 0;
+  for (let i = 0; i < nb; i++) {
+    const b = c0 + i;
+    if (b < 1) continue;
+    const m3 = b % 3;
+    const ss: f64 = m3 == 0 ? 1 : m3 == 1 ? 0.25 : 0.0625;
+    const s = scale * ss;
+    let off = load<i32>(pOff + (<usize>i << 2));
+    let out = P_A + ar + <usize>i * ab;
+    let mi = pMean;
+    let si = pStd;
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < A; j++) {
+        let e = load<f64>(pNoise + (<usize>off << 3));
+        off = off + 1 == noiseLen ? 0 : off + 1;
+        const pp = pPrev + (<usize>j << 3);
+        if (corr && t > 0) e = rho * load<f64>(pp) + c * e;
+        store<f64>(pp, e);
+        let v: f64;
+        if (pStd == 0) v = load<f64>(mi) + s * e;
+        else {
+          v = load<f64>(mi) + s * load<f64>(si) * e;
+          si += 8;
+        }
+        mi += 8;
+        const lo = load<f64>(pLo + (<usize>j << 3));
+        const hi = load<f64>(pHi + (<usize>j << 3));
+        let r = v;
+        if (v < lo) r = lo;
+        else if (v > hi) r = hi;
+        store<f64>(out + (<usize>j << 3), r);
+      }
+      out += ar;
+    }
+  }
+  const rsb = RSB;
+  const sr = <usize>nb * rsb;
+  const dof = JDOF;
+  for (let i = 0; i < nb; i++) {
+    let so = P_S + <usize>i * rsb;
+    memory.copy(so, pS0, rsb);
+    let a = P_A + ar + <usize>i * ab;
+    for (let t = 0; t < T; t++) {
+      const no = so + sr;
+      for (let l = 0; l < latent; l++) store<f64>(no + (<usize>l << 3), load<f64>(so + (<usize>l << 3)));
+      for (let j = 0; j < dof; j++) {
+        const jb = <usize>j << 3;
+        const qd = load<f64>(so + QDOB + jb);
+        const qdn = qd + alpha * (k * load<f64>(a + jb) - qd);
+        store<f64>(no + QDOB + jb, qdn);
+        store<f64>(no + QOB + jb, load<f64>(so + QOB + jb) + dt * qdn);
+      }
+      so = no;
+      a += ar;
+    }
+  }
 }

@@ -13,6 +13,11 @@
  * test/cost/fused-wasm.test.ts compares them with Object.is), and the sums are the JS path's own
  * additions, so results do not depend on which path ran. The latent goal and the terminal term stay in JS.
  *
+ * For a sampling planner's chunk on the kinematic model (planner/batch-chunk.ts) sampleRun also writes
+ * the block's rows first (sampleRows: the noisy actions of writeNoisySample from a copy of the noise table
+ * in the instance's memory, then kinematicRolloutRows), evaluates them in place and writes the actions
+ * and states back to the batch buffers: the same doubles as the JS steps (test/planner/batch-chunk.test.ts).
+ *
  * The module is loaded by compute/wasm-kernel.ts and compiled once per thread (a module whose memory
  * layout version differs from LAYOUT_VERSION is refused); each FusedScratch (one per evaluator and per cost worker)
  * owns an instance, its memory laid out here: geometry constants (written when the geometry changes),
@@ -98,6 +103,40 @@ interface KernelExports {
   heapBase(): number;
   configure(): void;
   evalBlock(T: number, nb: number, flags: number): void;
+  sampleRows(
+    T: number, nb: number, c0: number, pNoise: number, noiseLen: number, pOff: number, pMean: number, pStd: number, pLo: number, pHi: number,
+    pS0: number, pPrev: number, latent: number, rho: number, c: number, scale: number, alpha: number, k: number, dt: number,
+  ): void;
+}
+
+/**
+ * A sampling planner's chunk as the kernel writes it (sampleRun): sample b ≥ 1 is
+ * clamp(mean + scale·sampleScale(b)·(std ⊙ ε_b)), ε_b the run of `noise` from offsets[b], AR(1) with rho
+ * (planner/common.ts, writeNoisySample), then rolled out through the kinematic model (alpha, k, dtS, s0;
+ * world-model/kinematic.ts, kinematicRolloutRows). `noiseKey` names the table's contents: equal keys,
+ * equal tables (it is copied into the instance once per key).
+ */
+export interface WasmSampling {
+  noise: Float64Array;
+  noiseKey: string;
+  offsets: Int32Array;
+  rho: number;
+  mean: Float64Array;
+  std: Float64Array | null;
+  scale: number;
+  lo: Float64Array;
+  hi: Float64Array;
+  s0: Float64Array;
+  alpha: number;
+  k: number;
+  dtS: number;
+  /** the rollout's state layout and action dimension, which must be the problem's */
+  latentDim: number;
+  qOffset: number;
+  qdOffset: number;
+  dof: number;
+  stateDim: number;
+  actionDim: number;
 }
 
 let enabled = process.env.ODRA_FUSED_WASM !== '0';
@@ -121,7 +160,7 @@ let compileError: string | null = null;
  * The memory layout this file writes and wasm/fused-fk.ts reads (header fields, parameter offsets,
  * block buffers); both say the same number, and a module that says another is not used.
  */
-const LAYOUT_VERSION = 1;
+const LAYOUT_VERSION = 2;
 
 const IMPORTS = { Math: { log: Math.log, sin: Math.sin, cos: Math.cos } };
 
@@ -220,6 +259,14 @@ export class FusedFkWasm {
   private statesPtr = 0;
   private actionsPtr = 0;
   private accPtr = 0;
+  /** the sampling constants (sampleRun): mean, std, lo, hi, s0, scratch, offsets */
+  private capSamp = -1;
+  private sampPtr = 0;
+  /** the copy of the noise table (valid while noiseKey is set: the block areas end before it) */
+  private noiseKey: string | null = null;
+  private noisePtr = 0;
+  private areasEnd = 0;
+  private sampling: WasmSampling | null = null;
 
   private constructor(module: WasmModule) {
     this.ex = instantiateWasmKernel<KernelExports>(module, IMPORTS);
@@ -411,7 +458,7 @@ export class FusedFkWasm {
     });
     this.flags = flags;
     this.blockStart = L.end;
-    this.capStates = this.capActions = this.capAcc = -1;
+    this.capStates = this.capActions = this.capAcc = this.capSamp = -1;
   }
 
   /**
@@ -440,28 +487,9 @@ export class FusedFkWasm {
     const flags = this.flags;
     const p = this.problem!;
     const nb = c1 - c0;
-    const nbPad = (nb + 1) & ~1;
-    const rd = this.rowDoubles;
     const A = this.adim;
     const needActions = (flags & WASM_ACTION) !== 0;
-    const sBytes = (T + 1) * nb * rd * 8;
-    const aBytes = needActions ? (T + 1) * nb * A * 8 : 0;
-    const accBytes = (WASM_TERMS.length + 4) * nbPad * 8;
-    if (sBytes > this.capStates || aBytes > this.capActions || accBytes > this.capAcc) {
-      this.capStates = Math.max(sBytes, this.capStates);
-      this.capActions = Math.max(aBytes, this.capActions);
-      this.capAcc = Math.max(accBytes, this.capAcc);
-      const L = new Layout(this.blockStart);
-      this.statesPtr = L.take(this.capStates);
-      this.actionsPtr = L.take(this.capActions);
-      this.accPtr = L.take(this.capAcc);
-      if (L.end > MAX_MEMORY_BYTES) throw new Error(`fused-fk.wasm: a block of ${T} × ${nb} rows needs ${L.end} bytes`);
-      this.ensureBytes(L.end);
-      this.hdr[H.states] = this.statesPtr;
-      this.hdr[H.actions] = this.actionsPtr;
-      this.hdr[H.acc] = this.accPtr;
-      this.ex.configure();
-    }
+    this.place(T, nb, needActions ? (T + 1) * nb * A * 8 : 0, 0);
     const f64 = this.f64;
     const { qOffset, qdOffset, stateDim: D } = p.layout;
     const sBase = this.statesPtr >> 3;
@@ -487,7 +515,113 @@ export class FusedFkWasm {
       for (let i = 0; i < nb; i++) for (let j = 0; j < A; j++) f64[aBase + i * A + j] = prev[j] as number;
       for (let t = 1; t <= T; t++) f64.set(actions.subarray(((t - 1) * B + c0) * A, ((t - 1) * B + c1) * A), aBase + t * nb * A);
     }
-    this.ex.evalBlock(T, nb, flags);
+    return this.evaluate(T, nb);
+  }
+
+  /** (Re)places the block areas when a block needs more room than they have. */
+  private place(T: number, nb: number, aBytes: number, sampBytes: number): void {
+    const nbPad = (nb + 1) & ~1;
+    const sBytes = (T + 1) * nb * this.rowDoubles * 8;
+    const accBytes = (WASM_TERMS.length + 4) * nbPad * 8;
+    if (sBytes > this.capStates || aBytes > this.capActions || accBytes > this.capAcc || sampBytes > this.capSamp) {
+      this.capStates = Math.max(sBytes, this.capStates);
+      this.capActions = Math.max(aBytes, this.capActions);
+      this.capAcc = Math.max(accBytes, this.capAcc);
+      this.capSamp = Math.max(sampBytes, this.capSamp);
+      const L = new Layout(this.blockStart);
+      this.statesPtr = L.take(this.capStates);
+      this.actionsPtr = L.take(this.capActions);
+      this.accPtr = L.take(this.capAcc);
+      this.sampPtr = L.take(this.capSamp);
+      if (L.end > MAX_MEMORY_BYTES) throw new Error(`fused-fk.wasm: a block of ${T} × ${nb} rows needs ${L.end} bytes`);
+      this.ensureBytes(L.end);
+      this.areasEnd = L.end;
+      this.hdr[H.states] = this.statesPtr;
+      this.hdr[H.actions] = this.actionsPtr;
+      this.hdr[H.acc] = this.accPtr;
+      this.ex.configure();
+    }
+    // the areas (or the constants before them) may have grown over the noise copy
+    if (this.noiseKey !== null && (this.areasEnd > this.noisePtr || this.blockStart > this.noisePtr)) this.noiseKey = null;
+  }
+
+  /**
+   * Whether sampleRun can write the rows of this problem (last prepare) from `s`: whole state rows whose
+   * layout is the rollout's (the latent, then q, then qd), the rollout's action dimension the problem's.
+   */
+  canSample(s: WasmSampling): boolean {
+    const p = this.problem;
+    if (p === null || !this.wholeRows) return false;
+    const l = p.layout;
+    return (
+      s.latentDim === l.latentDim && s.qOffset === l.qOffset && s.qdOffset === l.qdOffset && s.dof === l.dof && s.stateDim === l.stateDim &&
+      l.qOffset === l.latentDim && l.qdOffset === l.latentDim + l.dof && l.stateDim === l.latentDim + 2 * l.dof &&
+      s.actionDim === p.actionDim && s.actionDim === this.adim && s.dof <= s.actionDim && s.s0.length >= l.stateDim && s.noise.length > 0
+    );
+  }
+
+  /** Sets the sampling of the following sampleRun calls (canSample(s) must hold; T is the horizon). */
+  setSampling(s: WasmSampling, T: number): void {
+    this.sampling = s;
+    this.samplingT = T;
+  }
+
+  private samplingT = 0;
+
+  /**
+   * Samples c0 .. c1-1 of the batch of the last setSampling, written and rolled out in the kernel (sample 0's
+   * actions read from `actions`), then evaluated as run does; the block's actions and states are written to
+   * `actions` [T, B, A] and `states` [T+1, B, D]. Returns where the per-sample sums lie, as run.
+   */
+  sampleRun(states: Float64Array, actions: Float64Array, T: number, B: number, c0: number, c1: number): WasmBlock {
+    const s = this.sampling!;
+    const p = this.problem!;
+    const nb = c1 - c0;
+    const A = this.adim;
+    const D = p.layout.stateDim;
+    const n = this.samplingT * A;
+    // mean, std, lo, hi, s0, prev (A), offsets (i32, nb)
+    const sampBytes = (2 * n + 3 * A + D + 2) * 8 + nb * 4 + 64;
+    this.place(T, nb, (T + 1) * nb * A * 8, sampBytes);
+    const L = new Layout(this.sampPtr);
+    const pMean = L.take(n * 8);
+    const pStd = L.take(n * 8);
+    const pLo = L.take(A * 8);
+    const pHi = L.take(A * 8);
+    const pS0 = L.take(D * 8);
+    const pPrev = L.take(A * 8);
+    const pOff = L.take(nb * 4);
+    if (this.noiseKey !== s.noiseKey) {
+      this.noisePtr = (this.areasEnd + 15) & ~15;
+      this.ensureBytes(this.noisePtr + s.noise.length * 8);
+      this.f64.set(s.noise, this.noisePtr >> 3);
+      this.noiseKey = s.noiseKey;
+    }
+    const f64 = this.f64;
+    this.putF64(pMean, s.mean, n);
+    if (s.std !== null) this.putF64(pStd, s.std, n);
+    this.putF64(pLo, s.lo, A);
+    this.putF64(pHi, s.hi, A);
+    this.putF64(pS0, s.s0, D);
+    this.i32.set(s.offsets.subarray(c0, c1), pOff >> 2);
+    const aBase = this.actionsPtr >> 3;
+    const prev = p.prevAction;
+    for (let i = 0; i < nb; i++) for (let j = 0; j < A; j++) f64[aBase + i * A + j] = prev[j] as number;
+    if (c0 === 0 && nb > 0) for (let t = 1; t <= T; t++) for (let j = 0; j < A; j++) f64[aBase + t * nb * A + j] = actions[(t - 1) * B * A + j]!;
+    const rho = s.rho;
+    this.ex.sampleRows(T, nb, c0, this.noisePtr, s.noise.length, pOff, pMean, s.std === null ? 0 : pStd, pLo, pHi, pS0, pPrev, s.latentDim, rho, rho > 0 ? Math.sqrt(1 - rho * rho) : 0, s.scale, s.alpha, s.k, s.dtS);
+    const block = this.evaluate(T, nb);
+    // the rows back to the batch buffers
+    const sBase = this.statesPtr >> 3;
+    const mem = this.f64;
+    for (let t = 0; t <= T; t++) states.set(mem.subarray(sBase + t * nb * D, sBase + (t + 1) * nb * D), (t * B + c0) * D);
+    for (let t = 1; t <= T; t++) actions.set(mem.subarray(aBase + t * nb * A, aBase + (t + 1) * nb * A), ((t - 1) * B + c0) * A);
+    return block;
+  }
+
+  private evaluate(T: number, nb: number): WasmBlock {
+    const nbPad = (nb + 1) & ~1;
+    this.ex.evalBlock(T, nb, this.flags);
     const acc = this.accPtr >> 3;
     return { out: this.f64.subarray(acc, acc + (WASM_TERMS.length + 4) * nbPad), stride: nbPad, tip: WASM_TERMS.length * nbPad };
   }

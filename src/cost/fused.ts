@@ -29,7 +29,7 @@
 import type { KinematicChain } from '../robot/chain.ts';
 import { type ChainConstants, forwardFrames } from '../robot/kinematics.ts';
 import type { StateLayout } from '../world-model/world-model.ts';
-import { FusedFkWasm, fusedWasmEnabled, fusedWasmSupport, WASM_FK, WASM_TERMS, type WasmBlock, wasmSlotFlag } from './fused-wasm.ts';
+import { FusedFkWasm, fusedWasmEnabled, fusedWasmSupport, WASM_FK, WASM_TERMS, type WasmBlock, type WasmSampling, wasmSlotFlag } from './fused-wasm.ts';
 import { NORM_CODES, normElementCoded, normFinishCoded, normScalarCoded, normValueCoded } from './norms.ts';
 import { AccelerationLimitsTerm } from './terms/acceleration-limits.ts';
 import { EeOrientationTerm } from './terms/ee-orientation.ts';
@@ -605,7 +605,8 @@ export function evaluateFused(
   perTerm: Float64Array,
   total: Float64Array,
   sc: FusedScratch,
-): void {
+  sampling: WasmSampling | null = null,
+): boolean {
   sc.ensure(p);
   const nTerms = p.terms.length;
   const g = p.geometry;
@@ -615,7 +616,6 @@ export function evaluateFused(
     collisionReaches(g, SC.param, sc.collisionReach);
     sc.collisionMargin = SC.param;
   }
-  for (let k = 0; k < nTerms; k++) perTerm.fill(0, k * B + b0, k * B + b1);
   let kernel: FusedFkWasm | null = null;
   let flags = 0;
   if (fusedWasmEnabled()) {
@@ -623,12 +623,18 @@ export function evaluateFused(
     kernel = sc.wasm;
     if (kernel !== null) flags = kernel.prepare(p, slots, sc.collisionReach);
   }
+  if (sampling !== null) {
+    // the kernel writes the rows only where it runs all of the passes it can (else the caller's JS path)
+    if (kernel === null || !kernel.canSample(sampling) || (g !== null && (flags & WASM_FK) === 0)) return false;
+    kernel.setSampling(sampling, T);
+  }
+  for (let k = 0; k < nTerms; k++) perTerm.fill(0, k * B + b0, k * B + b1);
   const TE = slots.terminal;
   for (let c0 = b0; c0 < b1; c0 += BLOCK_SAMPLES) {
     const c1 = Math.min(b1, c0 + BLOCK_SAMPLES);
     if (kernel === null) jointPass(p, slots, states, actions, T, B, c0, c1, perTerm);
-    else if (flags !== 0) {
-      const block = kernel.run(states, actions, T, B, c0, c1);
+    else if (flags !== 0 || sampling !== null) {
+      const block = sampling !== null ? kernel.sampleRun(states, actions, T, B, c0, c1) : kernel.run(states, actions, T, B, c0, c1);
       addWasmSums(slots, flags, block, B, c0, c1, perTerm);
       // the terminal term at t = T, as fkPass (which has no row to run when T = 0)
       if ((flags & WASM_FK) !== 0 && TE.k >= 0 && T >= 1) {
@@ -647,6 +653,7 @@ export function evaluateFused(
     for (let k = 0; k < nTerms; k++) tot += perTerm[k * B + b]!;
     total[b] = Number.isNaN(tot) ? Infinity : tot;
   }
+  return true;
 }
 
 /**

@@ -7,9 +7,15 @@
  *
  * Each step repeats the sequential path exactly — noise.fill then writeNoisySample per sample, with the
  * run offsets drawn in sample order on the planner's thread; kinematicRolloutRows; evaluateFused — so
- * the costs, and so the plans, are bit-identical to it whichever thread takes which chunk.
+ * the costs, and so the plans, are bit-identical to it whichever thread takes which chunk. Where the
+ * fused cost's WebAssembly kernel runs (cost/fused-wasm.ts), the kernel does all three, block by block in
+ * its own memory (a copy of the noise table kept per table), with the same arithmetic, and writes the
+ * rows to the batch buffers; elsewhere (ODRA_FUSED_WASM=0, no kernel, a chain or layout it does not
+ * take) the steps run in JS here.
  */
+import { threadId } from 'node:worker_threads';
 import { evaluateFused, type FusedProblem, type FusedScratch } from '../cost/fused.ts';
+import type { WasmSampling } from '../cost/fused-wasm.ts';
 import { runCostChunks, type SharedView, sharedView } from '../cost/parallel.ts';
 import { KinematicModel, kinematicRolloutRows, type KinematicRolloutSpec } from '../world-model/kinematic.ts';
 import { type BatchBuffers, type NoiseSource, readRun, rolloutAndCost, sampleScale, writeNoisySample } from './common.ts';
@@ -22,6 +28,8 @@ export interface BatchChunkPayload {
   A: number;
   /** the noise table and, per sample, the start of its run (entry 0 unused: sample 0 is the caller's) */
   noise: SharedView;
+  /** names the noise table's contents (the kernel keeps a copy per key) */
+  noiseKey: string;
   offsets: SharedView;
   /** sample b = clamp(mean + scale·sampleScale(b)·(std ⊙ ε_b)), ε_b AR(1)-correlated with rho; std null = 1 */
   rho: number;
@@ -48,17 +56,27 @@ export function runChunk(payload: unknown, b0: number, b1: number, scratch: Fuse
   const p = payload as BatchChunkPayload;
   const { T, B, A } = p;
   const n = T * A;
-  if (eps.length < n) eps = new Float64Array(n);
   const table = f64(p.noise);
   const offsets = new Int32Array(p.offsets.buffer, p.offsets.byteOffset, p.offsets.length);
   const actions = f64(p.actions);
   const states = f64(p.states);
+  const perTerm = f64(p.perTerm);
+  const total = f64(p.total);
+  const r = p.rollout;
+  const l = r.layout;
+  // the whole chunk in the kernel where it runs: sampling, rollout and cost
+  const sampling: WasmSampling = {
+    noise: table, noiseKey: p.noiseKey, offsets, rho: p.rho, mean: p.mean, std: p.std, scale: p.scale, lo: p.lo, hi: p.hi, s0: p.s0,
+    alpha: r.alpha, k: r.k, dtS: r.dtS, latentDim: l.latentDim, qOffset: l.qOffset, qdOffset: l.qdOffset, dof: l.dof, stateDim: l.stateDim, actionDim: r.actionDim,
+  };
+  if (evaluateFused(p.problem, states, actions, T, B, b0, b1, perTerm, total, scratch, sampling)) return;
+  if (eps.length < n) eps = new Float64Array(n);
   for (let b = Math.max(1, b0); b < b1; b++) {
     readRun(table, offsets[b]!, eps, n);
     writeNoisySample(eps, T, A, p.rho, p.mean, p.std, p.scale * sampleScale(b), B, b, actions, p.lo, p.hi);
   }
   kinematicRolloutRows(p.rollout, p.s0, actions, T, B, b0, b1, states);
-  evaluateFused(p.problem, states, actions, T, B, b0, b1, f64(p.perTerm), f64(p.total), scratch);
+  evaluateFused(p.problem, states, actions, T, B, b0, b1, perTerm, total, scratch);
 }
 
 /** How a planner samples its batch around a sequence (see BatchChunkPayload). */
@@ -84,6 +102,17 @@ export function setChunkedBatches(on: boolean): void {
 }
 
 let offsets = new Int32Array(new SharedArrayBuffer(0));
+/** a name per noise table (the tables are filled once, in NoiseSource's constructor) */
+const noiseKeys = new WeakMap<SharedArrayBuffer, string>();
+let noiseKeyCount = 0;
+function noiseKey(v: SharedView): string {
+  let k = noiseKeys.get(v.buffer);
+  if (k === undefined) {
+    k = `${threadId}/${noiseKeyCount++}`;
+    noiseKeys.set(v.buffer, k);
+  }
+  return `${k}/${v.byteOffset}/${v.length}`;
+}
 let eps0 = new Float64Array(0);
 
 /**
@@ -117,6 +146,7 @@ export async function sampleRolloutAndCost(problem: PlanProblem, buf: BatchBuffe
     B,
     A,
     noise: views.noise,
+    noiseKey: noiseKey(views.noise),
     offsets: sharedView(offsets)!,
     rho: s.rho,
     mean: s.mean,

@@ -8,7 +8,12 @@ import { buildCostTerms } from '../../src/agent/cost-terms.ts';
 import { defaultCostSettings } from '../../src/agent/settings.ts';
 import { CostEvaluator } from '../../src/cost/evaluator.ts';
 import { lastCostJob, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
-import { setChunkedBatches } from '../../src/planner/batch-chunk.ts';
+import { FusedScratch } from '../../src/cost/fused.ts';
+import { FusedFkWasm, setFusedWasm } from '../../src/cost/fused-wasm.ts';
+import { sharedF64 } from '../../src/cost/evaluator.ts';
+import { sharedView } from '../../src/cost/parallel.ts';
+import { type BatchChunkPayload, runChunk, setChunkedBatches } from '../../src/planner/batch-chunk.ts';
+import { NoiseSource } from '../../src/planner/common.ts';
 import { CemPlanner } from '../../src/planner/cem.ts';
 import { MppiPlanner } from '../../src/planner/mppi.ts';
 import { DEFAULT_PLANNER_SETTINGS, type Planner, type PlanProblem } from '../../src/planner/planner.ts';
@@ -16,6 +21,7 @@ import { KinematicModel } from '../../src/world-model/kinematic.ts';
 import { arm6, problemFor } from '../cost/helpers.ts';
 
 after(() => {
+  setFusedWasm(true);
   setChunkedBatches(true);
   stopCostWorkers();
   setCostThreads(null);
@@ -111,5 +117,112 @@ describe('chunked batches', () => {
     const sequential = await ticks(make, planProblem(12, 0));
     setChunkedBatches(true);
     assertSamePlans(await ticks(make, planProblem(12, 0)), sequential, 'cem 64 × 12');
+  });
+});
+
+/** A chunk payload for planProblem(T, lagS) (optionally with a latent), as sampleRolloutAndCost builds it. */
+function chunkPayload(T: number, B: number, lagS: number, o: { rho: number; std: boolean; nanMean: boolean; latentDim: number; positionDelta: boolean; seed: number }): { payload: BatchChunkPayload; run: (b0: number, b1: number, sc: FusedScratch) => void } {
+  const base = planProblem(T, lagS);
+  const chain = arm6();
+  const model = new KinematicModel({ dof: chain.dof, dtS: 0.05, actuatorLagS: lagS, latentDim: o.latentDim, actionKind: o.positionDelta ? 'position_delta' : 'velocity' });
+  const s0 = new Float64Array(model.stateDim);
+  for (let i = 0; i < o.latentDim; i++) s0[i] = 0.1 * (i + 1);
+  s0.set(base.s0.subarray(0, 2 * chain.dof), model.layout.qOffset);
+  const problem: PlanProblem = { ...base, layout: model.layout, model, s0 };
+  const A = model.actionDim;
+  const batch = problem.cost.fusedBatch(problem, T, B, A)!;
+  assert.ok(batch !== null, 'the cost is fused');
+  const noise = new NoiseSource(o.seed);
+  const offsets = new Int32Array(new SharedArrayBuffer(B * 4));
+  for (let b = 1; b < B; b++) offsets[b] = noise.offset();
+  // a run that wraps around the end of the table
+  if (B > 3) offsets[3] = noise.values.length - 5;
+  const mean = new Float64Array(T * A);
+  for (let i = 0; i < mean.length; i++) mean[i] = Math.sin(0.7 * i) * 1.2;
+  if (o.nanMean) mean[A + 2] = Number.NaN;
+  const std = o.std ? Float64Array.from(mean, (_, i) => 0.2 + 0.05 * (i % 7)) : null;
+  const actions = sharedF64(T * B * A);
+  const states = sharedF64((T + 1) * B * model.stateDim);
+  // sample 0: the caller's
+  for (let t = 0; t < T; t++) for (let j = 0; j < A; j++) actions[t * B * A + j] = 0.3 * Math.cos(t + j);
+  const payload: BatchChunkPayload = {
+    T, B, A,
+    noise: sharedView(noise.values)!,
+    noiseKey: `test/${o.seed}`,
+    offsets: sharedView(offsets)!,
+    rho: o.rho, mean, std, scale: 0.9,
+    lo: new Float64Array(A).fill(-1.1), hi: new Float64Array(A).fill(1.05),
+    rollout: model.rolloutSpec(), s0,
+    problem: batch.fused,
+    actions: sharedView(actions)!, states: sharedView(states)!, perTerm: sharedView(batch.perTerm)!, total: sharedView(batch.total)!,
+  };
+  return { payload, run: (b0, b1, sc) => runChunk(payload, b0, b1, sc) };
+}
+
+function bufs(p: BatchChunkPayload): Float64Array[] {
+  const f = (v: { buffer: SharedArrayBuffer; byteOffset: number; length: number }) => new Float64Array(v.buffer, v.byteOffset, v.length).slice();
+  return [f(p.actions), f(p.states), f(p.perTerm), f(p.total)];
+}
+
+describe('runChunk in the WebAssembly kernel', () => {
+  test('writes, rolls out and costs the very rows of the JS path (Object.is), chunk by chunk', () => {
+    let kernelBlocks = 0;
+    const orig = FusedFkWasm.prototype.sampleRun;
+    FusedFkWasm.prototype.sampleRun = function (...a: Parameters<typeof orig>) {
+      kernelBlocks++;
+      return orig.apply(this, a);
+    };
+    try {
+      const cases = [
+        { B: 1, T: 5, lagS: 0, rho: 0, std: false, nanMean: false, latentDim: 0, positionDelta: false },
+        { B: 2, T: 3, lagS: 0.08, rho: 0.6, std: true, nanMean: false, latentDim: 0, positionDelta: false },
+        { B: 7, T: 9, lagS: 0.08, rho: 0.6, std: false, nanMean: true, latentDim: 0, positionDelta: false },
+        { B: 33, T: 12, lagS: 0, rho: 0.9, std: true, nanMean: true, latentDim: 0, positionDelta: true },
+        { B: 65, T: 16, lagS: 0.2, rho: 0, std: true, nanMean: false, latentDim: 3, positionDelta: false },
+        { B: 100, T: 7, lagS: 0, rho: 0.3, std: false, nanMean: false, latentDim: 0, positionDelta: false },
+        // state rows too wide for whole rows in the kernel: the JS path writes them
+        { B: 9, T: 6, lagS: 0.08, rho: 0.5, std: true, nanMean: false, latentDim: 10, positionDelta: false },
+      ];
+      for (const [ci, c] of cases.entries()) {
+        const o = { ...c, seed: 11 + ci };
+        const splits = [[0, c.B], [0, Math.ceil(c.B / 3), c.B], [0, 1, Math.min(c.B, 34), c.B]];
+        setFusedWasm(false);
+        const js = chunkPayload(c.T, c.B, c.lagS, o);
+        js.run(0, c.B, new FusedScratch());
+        const want = bufs(js.payload);
+        setFusedWasm(true);
+        for (const split of splits) {
+          const w = chunkPayload(c.T, c.B, c.lagS, o);
+          const sc = new FusedScratch();
+          for (let i = 0; i + 1 < split.length; i++) if (split[i]! < split[i + 1]!) w.run(split[i]!, split[i + 1]!, sc);
+          const got = bufs(w.payload);
+          const names = ['actions', 'states', 'perTerm', 'total'];
+          got.forEach((g, k) => {
+            assert.equal(g.length, want[k]!.length);
+            for (let i = 0; i < g.length; i++) assert.ok(Object.is(g[i], want[k]![i]), `case ${ci} split ${split}: ${names[k]}[${i}] ${g[i]} vs ${want[k]![i]}`);
+          });
+        }
+        // the cases clamp, and a NaN in the mean stays NaN (clampInto passes it through)
+        const a = want[0]!;
+        if (c.B > 2) assert.ok(a.some((v) => v === 1.05) && a.some((v) => v === -1.1), `case ${ci} clamps`);
+        if (c.nanMean && c.B > 1) assert.ok(a.some((v) => Number.isNaN(v)), `case ${ci} has NaN actions`);
+      }
+      assert.ok(kernelBlocks > 0, 'the kernel wrote the rows');
+      // the same noise table under a new key after another table: the copy follows the key
+      setFusedWasm(true);
+      const sc = new FusedScratch();
+      const o = { ...cases[3]!, seed: 5 };
+      const x = chunkPayload(12, 33, 0, o);
+      x.run(0, 33, sc);
+      const y = chunkPayload(12, 33, 0, { ...o, seed: 6 });
+      y.run(0, 33, sc);
+      setFusedWasm(false);
+      const z = chunkPayload(12, 33, 0, { ...o, seed: 6 });
+      z.run(0, 33, new FusedScratch());
+      bufs(y.payload).forEach((g, k) => g.forEach((v, i) => assert.ok(Object.is(v, bufs(z.payload)[k]![i]), `second table: ${k}[${i}]`)));
+    } finally {
+      FusedFkWasm.prototype.sampleRun = orig;
+      setFusedWasm(true);
+    }
   });
 });
