@@ -217,7 +217,7 @@ export async function runPlanners(ctx: SuiteContext): Promise<PlannersReport> {
   if (lazy.mlp) {
     notes.push(
       `MLP model: the real LearnedWorldModel with random weights; rollouts and gradients through its fused ONNX Runtime graphs ` +
-        `(one call per rollout, one per VJP; ${mlpThreads} intra-op thread(s) for batches of 128+ rows, as world_model.threads sets it, one below); GFLOP/s counts 2·in·out per dense layer per state row forward, and as much again for each row backpropagated (input gradients only)`,
+        `(one call per rollout, one per VJP; ${mlpThreads} intra-op thread(s) for batches of 256+ network rows, as world_model.threads sets it, one below); GFLOP/s counts 2·in·out per dense layer per state row forward, and as much again for each row backpropagated (input gradients only)`,
     );
   }
   if (lazy.arm && cases.some((c) => c.model === 'kinematic')) notes.push(fusedKernelNotice(lazy.arm.chain));

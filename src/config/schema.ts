@@ -116,7 +116,7 @@ const worldModel = group({
   threads: param(z.number().int().min(1).max(16), {
     default: 2,
     description:
-      'ONNX Runtime threads for a learned model\'s rollouts of 128 rows or more (capped at the CPU count; ' +
+      'ONNX Runtime threads for a learned model\'s rollouts of 256 network rows or more (capped at the CPU count; ' +
       'smaller batches run on one thread, where synchronization costs more than it saves).',
     units: 'threads',
     live: READ_ONLY,

@@ -20,7 +20,8 @@ export interface FusedRolloutOptions {
   /**
    * smaller batches run single-threaded: at a few rows per GEMM the threads' synchronization costs
    * more than they save (8 restarts ran 2.5× slower on 2 threads; 64 rows 9 % slower, 128 rows 1.6×
-   * faster on a quiet 2-core machine; on a busy one, 64 rows planned 1.7× slower); default 128
+   * faster on a quiet 2-core machine, but the goal-image agent's 64 rest-anchored samples (128 rows)
+   * planned 2× slower on 2 threads in its busy process: 32 vs 17 ms p50); default 256
    */
   parallelMinRows?: number;
   /** execution providers; default ['cpu'] */
@@ -77,7 +78,7 @@ export class FusedRollout {
     this.saved = savedLayers(spec);
     this.fold = rowFold(spec);
     this.threads = Math.max(1, opts.threads ?? 1);
-    this.parallelMinRows = opts.parallelMinRows ?? 128;
+    this.parallelMinRows = opts.parallelMinRows ?? 256;
     this.sessionOptions = {
       executionProviders: [...(opts.providers ?? ['cpu'])],
       interOpNumThreads: 1,

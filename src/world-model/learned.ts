@@ -35,7 +35,7 @@ export interface LoadLearnedOptions {
   /** forward inference: ONNX Runtime (default) or the plain Float64 MLP */
   backend?: LearnedBackend;
   /**
-   * ONNX Runtime intra-op threads of the fused rollout graphs, for batches of 128 network rows or more
+   * ONNX Runtime intra-op threads of the fused rollout graphs, for batches of 256 network rows or more
    * (FusedRolloutOptions.parallelMinRows; smaller ones run on one thread); capped at the CPU count.
    * Default 2 (`world_model.threads`). The encoder and the per-step predictor run on one thread.
    */

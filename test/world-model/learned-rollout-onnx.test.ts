@@ -157,8 +157,8 @@ describe('fused rollout: saved activations', () => {
       // anchored at rest: 2 network rows per state row
       assert.deepEqual([7, 8, 40].map((B) => two.threadsFor(B)), [1, 2, 2], 'threads by network rows');
       assert.deepEqual([1, 64].map((B) => one.threadsFor(B)), [1, 1], 'threads: 1 everywhere by default');
-      // the default threshold is 128 network rows: 63 and 64 anchored samples are 126 and 128 rows
-      assert.deepEqual([63, 64].map((B) => new FusedRollout(p, weights, { threads: 2 }).threadsFor(B)), [1, 2], 'threads from 128 network rows by default');
+      // the default threshold is 256 network rows: 127 and 128 anchored samples are 254 and 256 rows
+      assert.deepEqual([127, 128].map((B) => new FusedRollout(p, weights, { threads: 2 }).threadsFor(B)), [1, 2], 'threads from 256 network rows by default');
       const T = 3;
       const B = 40;
       const { s0, acts, w } = inputs(D, A, T, B, 6);
