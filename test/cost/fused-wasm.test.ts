@@ -20,7 +20,7 @@ import { buildCostTerms } from '../../src/agent/cost-terms.ts';
 import { CostEvaluator, sharedF64 } from '../../src/cost/evaluator.ts';
 import { evaluateFused, FusedScratch, fusedGeometry, fusedProblem, type FusedProblem } from '../../src/cost/fused.ts';
 import { FusedFkWasm, fusedWasmEnabled, fusedWasmSupport, setFusedWasm, WASM_FK, WASM_TERMS, type WasmSlots } from '../../src/cost/fused-wasm.ts';
-import { NORM_KINDS, type NormKind } from '../../src/cost/norms.ts';
+import { NORM_KINDS } from '../../src/cost/norms.ts';
 import { lastCostJob, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
 import { AccelerationLimitsTerm } from '../../src/cost/terms/acceleration-limits.ts';
 import { EeOrientationTerm } from '../../src/cost/terms/ee-orientation.ts';
@@ -40,7 +40,7 @@ import { buildChain, parseUrdf, type RobotChain } from '../../src/robot/index.ts
 import { forwardFrames } from '../../src/robot/kinematics.ts';
 import { makeStateLayout } from '../../src/world-model/world-model.ts';
 import { MIXED_URDF } from '../robot/helpers.ts';
-import { arm6, problemFor, rng } from './helpers.ts';
+import { arm6, builtInTerms, type CostBatch, problemFor, rng } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -50,41 +50,13 @@ after(() => {
   setCostThreads(null);
 });
 
-/** Every built-in term that runs in fkPass or next to it; weights and margins so that each contributes. */
-function terms(norm: NormKind | null): CostTerm[] {
-  const list: CostTerm[] = [
-    new JointGoalTerm(3),
-    new EePositionTerm(4),
-    new EeOrientationTerm(2),
-    new TerminalTerm(5, 'quadratic', 0.05, 0.02),
-    new PostureTerm(0.7),
-    new JointLimitsTerm(1, 0.3),
-    new VelocityLimitsTerm(2),
-    new AccelerationLimitsTerm(0.5),
-    new KeepOutTerm(5, 0.05),
-    new SelfCollisionTerm(5, 0.03),
-    new SmoothnessTerm(0.2),
-    new EffortTerm(0.1),
-  ];
-  if (norm !== null) for (const t of list) t.norm = norm;
-  return list;
-}
-
-interface Batch {
-  problem: CostProblem;
-  states: Float64Array;
-  actions: Float64Array;
-  T: number;
-  B: number;
-  A: number;
-}
 
 /**
  * Random configurations over (and beyond) the joint range, keep-out boxes and zone spheres around the
  * arm's own sphere centres of some sampled configurations (so that spheres touch zones, some from inside
  * a box), and a few special rows: NaN, −0, ±Infinity and angles beyond 2^19·π/2.
  */
-function randomBatch(chain: RobotChain, seed: number, T: number, B: number, special = true): Batch {
+function randomBatch(chain: RobotChain, seed: number, T: number, B: number, special = true): CostBatch {
   const next = rng(seed);
   const dof = chain.dof;
   const base = problemFor(chain);
@@ -152,7 +124,7 @@ function randomBatch(chain: RobotChain, seed: number, T: number, B: number, spec
   return { problem, states, actions, T, B, A };
 }
 
-function fused(list: CostTerm[], chain: RobotChain, batch: Batch): FusedProblem {
+function fused(list: CostTerm[], chain: RobotChain, batch: CostBatch): FusedProblem {
   const active = list.filter((t) => t.active(batch.problem, chain));
   const fp = fusedProblem(active, batch.problem, chain, batch.A);
   assert.ok(fp !== null, 'the built-in terms fuse');
@@ -169,7 +141,7 @@ interface Result {
 }
 
 /** evaluateFused over samples b0 .. b1-1 (in the given sub-ranges) on the JS path or the wasm path */
-function run(fp: FusedProblem, batch: Batch, wasm: boolean, ranges: readonly (readonly [number, number])[] = [[0, batch.B]]): Result {
+function run(fp: FusedProblem, batch: CostBatch, wasm: boolean, ranges: readonly (readonly [number, number])[] = [[0, batch.B]]): Result {
   const { states, actions, T, B } = batch;
   const perTerm = new Float64Array(fp.terms.length * B).fill(-7);
   const total = new Float64Array(B).fill(-7);
@@ -192,7 +164,7 @@ function assertSame(a: Float64Array, b: Float64Array, what: string): void {
   }
 }
 
-function compare(fp: FusedProblem, batch: Batch, what: string, ranges?: readonly (readonly [number, number])[]): Result {
+function compare(fp: FusedProblem, batch: CostBatch, what: string, ranges?: readonly (readonly [number, number])[]): Result {
   const js = run(fp, batch, false, ranges);
   const wa = run(fp, batch, true, ranges);
   assert.ok(fp.geometry === null ? wa.usedKernel : wa.usedWasm, `${what}: the wasm path ran`);
@@ -238,7 +210,7 @@ describe('WebAssembly kernel of the fused cost', () => {
     test(`${name}: every norm and the default norms, bit for bit`, () => {
       for (const norm of [null, ...NORM_KINDS]) {
         const batch = randomBatch(chain, 17, 5, 160);
-        const fp = fused(terms(norm), chain, batch);
+        const fp = fused(builtInTerms(norm, false), chain, batch);
         const js = compare(fp, batch, `${name} ${norm ?? 'default'}`);
         for (const type of ['keep_out', 'self_collision', 'ee_position', 'ee_orientation', 'terminal']) {
           assert.ok(nonzero(fp, js, batch.B, type) >= 10, `${norm ?? 'default'}: ${type} is nonzero for only ${nonzero(fp, js, batch.B, type)} samples`);
@@ -259,11 +231,11 @@ describe('WebAssembly kernel of the fused cost', () => {
         }
       }
       const noBoxes = { ...batch, problem: { ...batch.problem, keepOut: { boxes: new Float64Array(0), spheres: batch.problem.keepOut.spheres } } };
-      compare(fused(terms(null), chain, noBoxes), noBoxes, `${name} zone spheres only`);
+      compare(fused(builtInTerms(null, false), chain, noBoxes), noBoxes, `${name} zone spheres only`);
       const noZones = { ...batch, problem: { ...batch.problem, keepOut: { boxes: batch.problem.keepOut.boxes, spheres: new Float64Array(0) } } };
-      compare(fused(terms(null), chain, noZones), noZones, `${name} boxes only`);
+      compare(fused(builtInTerms(null, false), chain, noZones), noZones, `${name} boxes only`);
       const noGoal = { ...batch, problem: { ...batch.problem, goal: { joints: batch.problem.goal.joints! } } };
-      compare(fused(terms(null), chain, noGoal), noGoal, `${name} joint goal only`);
+      compare(fused(builtInTerms(null, false), chain, noGoal), noGoal, `${name} joint goal only`);
     });
   }
 
@@ -319,17 +291,17 @@ describe('WebAssembly kernel of the fused cost', () => {
     const chain = demo.chain;
     for (const [T, B] of [[1, 1], [1, 3], [3, 37], [2, 33], [4, 65], [1, 31], [0, 5]] as const) {
       const batch = randomBatch(chain, 100 + B, T, B);
-      const fp = fused(terms(null), chain, batch);
+      const fp = fused(builtInTerms(null, false), chain, batch);
       compare(fp, batch, `T ${T} B ${B}`);
     }
     const batch = randomBatch(chain, 7, 3, 71);
-    const fp = fused(terms('log_barrier'), chain, batch);
+    const fp = fused(builtInTerms('log_barrier', false), chain, batch);
     compare(fp, batch, 'ranges', [[5, 36], [36, 37], [0, 5], [37, 71]]);
     // the same scratch (one instance) across problems and block sizes
     const sc = new FusedScratch();
     for (const [T, B, seed] of [[3, 40, 1], [1, 7, 2], [5, 33, 3]] as const) {
       const b = randomBatch(arm6(), seed, T, B);
-      const f = fused(terms(null), arm6(), b);
+      const f = fused(builtInTerms(null, false), arm6(), b);
       const js = run(f, b, false);
       const perTerm = new Float64Array(f.terms.length * B);
       const total = new Float64Array(B);
@@ -345,7 +317,7 @@ describe('WebAssembly kernel of the fused cost', () => {
     assert.ok(g !== null);
     assert.match(fusedWasmSupport(g) ?? '', /prismatic/, 'the reason names the prismatic joint');
     const batch = randomBatch(chain, 5, 4, 50);
-    const fp = fused(terms(null), chain, batch);
+    const fp = fused(builtInTerms(null, false), chain, batch);
     const js = run(fp, batch, false);
     const wa = run(fp, batch, true);
     assert.equal(wa.usedWasm, false, 'the kernel left the FK pass to JS');
@@ -356,7 +328,7 @@ describe('WebAssembly kernel of the fused cost', () => {
 
   test('setFusedWasm(false) keeps the kernel out', () => {
     const batch = randomBatch(demo.chain, 3, 1, 4);
-    const fp = fused(terms(null), demo.chain, batch);
+    const fp = fused(builtInTerms(null, false), demo.chain, batch);
     const sc = new FusedScratch();
     setFusedWasm(false);
     try {
@@ -450,7 +422,7 @@ describe('WebAssembly kernel of the fused cost', () => {
           }
           // each term alone, and with the FK terms
           for (const t of list) compare(fused([t], chain, batch), batch, `${t.name} alone ${norm ?? 'default'}`);
-          compare(fused([...terms(norm)], chain, batch), batch, `with FK ${norm ?? 'default'}`);
+          compare(fused([...builtInTerms(norm, false)], chain, batch), batch, `with FK ${norm ?? 'default'}`);
         }
       }
     }
@@ -502,7 +474,7 @@ describe('WebAssembly kernel of the fused cost', () => {
         limits: { ...base.limits, maxVel: new Float64Array(dof).fill(2), maxAcc: new Float64Array(dof).fill(40) },
         prevAction,
       };
-      const batch: Batch = { problem, states, actions, T, B, A };
+      const batch: CostBatch = { problem, states, actions, T, B, A };
       for (const norm of [null, ...NORM_KINDS]) {
         const list: CostTerm[] = [
           new LatentGoalTerm(2), new JointGoalTerm(3), new TerminalTerm(5, 'quadratic', 0.05, 0.02), new PostureTerm(0.7), new JointLimitsTerm(1, 0.3),
@@ -523,7 +495,7 @@ describe('WebAssembly kernel of the fused cost', () => {
   test('one scratch across problems with and without FK: the kernel switches its geometry and layout', () => {
     const chain = demo.chain;
     const fkBatch = randomBatch(chain, 91, 3, 40);
-    const fkProblem = fused(terms(null), chain, fkBatch);
+    const fkProblem = fused(builtInTerms(null, false), chain, fkBatch);
     const dof = chain.dof;
     const layout = makeStateLayout(30, dof);
     const T = 2, B = 21, A = dof;
@@ -531,7 +503,7 @@ describe('WebAssembly kernel of the fused cost', () => {
     const states = new Float64Array((T + 1) * B * layout.stateDim).map(() => 2 * next() - 1);
     const actions = new Float64Array(T * B * A).map(() => 2 * next() - 1);
     const problem: CostProblem = { ...fkBatch.problem, layout, goal: { posture: new Float64Array(dof).fill(0.1) } };
-    const latentBatch: Batch = { problem, states, actions, T, B, A };
+    const latentBatch: CostBatch = { problem, states, actions, T, B, A };
     const latentList: CostTerm[] = [new PostureTerm(1), new JointLimitsTerm(1, 0.3), new VelocityLimitsTerm(2), new AccelerationLimitsTerm(0.5), new SmoothnessTerm(0.2)];
     const latentProblem = fusedProblem(latentList.filter((t) => t.active(problem, null)), problem, null, A)!;
     const sc = new FusedScratch();

@@ -8,61 +8,19 @@ import assert from 'node:assert/strict';
 import { CostEvaluator } from '../../src/cost/evaluator.ts';
 import { evaluateFused, FusedScratch, fusedProblem } from '../../src/cost/fused.ts';
 import { NORM_KINDS, type NormKind } from '../../src/cost/norms.ts';
-import { AccelerationLimitsTerm } from '../../src/cost/terms/acceleration-limits.ts';
-import { EeOrientationTerm } from '../../src/cost/terms/ee-orientation.ts';
-import { EePositionTerm } from '../../src/cost/terms/ee-position.ts';
-import { EffortTerm } from '../../src/cost/terms/effort.ts';
-import { JointGoalTerm } from '../../src/cost/terms/joint-goal.ts';
-import { JointLimitsTerm } from '../../src/cost/terms/joint-limits.ts';
-import { KeepOutTerm } from '../../src/cost/terms/keep-out.ts';
-import { LatentGoalTerm } from '../../src/cost/terms/latent-goal.ts';
-import { PostureTerm } from '../../src/cost/terms/posture.ts';
-import { SelfCollisionTerm } from '../../src/cost/terms/self-collision.ts';
-import { SmoothnessTerm } from '../../src/cost/terms/smoothness.ts';
-import { TerminalTerm } from '../../src/cost/terms/terminal.ts';
-import { VelocityLimitsTerm } from '../../src/cost/terms/velocity-limits.ts';
 import type { CostContext, CostProblem, CostTerm } from '../../src/cost/types.ts';
 import { buildChain, parseUrdf, type RobotChain } from '../../src/robot/index.ts';
 import { makeStateLayout } from '../../src/world-model/world-model.ts';
 import { MIXED_URDF } from '../robot/helpers.ts';
-import { arm6, problemFor, rng } from './helpers.ts';
+import { arm6, builtInTerms, type CostBatch, problemFor, rng } from './helpers.ts';
 
-/** Every built-in term, weights and margins chosen so that each one contributes. */
-function allTerms(norm: NormKind | null): CostTerm[] {
-  const terms: CostTerm[] = [
-    new JointGoalTerm(3),
-    new EePositionTerm(4),
-    new EeOrientationTerm(2),
-    new LatentGoalTerm(1.5),
-    new TerminalTerm(5, 'quadratic', 0.05, 0.02),
-    new PostureTerm(0.7),
-    new JointLimitsTerm(1, 0.3),
-    new VelocityLimitsTerm(2),
-    new AccelerationLimitsTerm(0.5),
-    new KeepOutTerm(5, 0.05),
-    new SelfCollisionTerm(5, 0.03),
-    new SmoothnessTerm(0.2),
-    new EffortTerm(0.1),
-  ];
-  if (norm !== null) for (const t of terms) t.norm = norm;
-  return terms;
-}
-
-interface Batch {
-  problem: CostProblem;
-  states: Float64Array;
-  actions: Float64Array;
-  T: number;
-  B: number;
-  A: number;
-}
 
 /**
  * Random configurations over (and a little beyond) the joint range, random velocities and actions, and
  * keep-out zones placed on the arm's own sphere centres of some of those configurations, so that many
  * samples touch a zone (some from inside a box) and many fold into themselves.
  */
-function randomBatch(chain: RobotChain, seed: number, T: number, B: number, latentDim: number): Batch {
+function randomBatch(chain: RobotChain, seed: number, T: number, B: number, latentDim: number): CostBatch {
   const next = rng(seed);
   const dof = chain.dof;
   const base = problemFor(chain);
@@ -120,7 +78,7 @@ function randomBatch(chain: RobotChain, seed: number, T: number, B: number, late
   return { problem, states, actions, T, B, A };
 }
 
-function compare(terms: () => CostTerm[], chain: RobotChain | null, batch: Batch, what: string): { nonzero: Map<string, number> } {
+function compare(terms: () => CostTerm[], chain: RobotChain | null, batch: CostBatch, what: string): { nonzero: Map<string, number> } {
   const { problem, states, actions, T, B, A } = batch;
   const ref = new CostEvaluator(terms(), chain, { fused: false }).evaluate(problem, states, actions, T, B, A);
   const refTotal = ref.total.slice();
@@ -153,7 +111,7 @@ describe('fused cost evaluation', () => {
     for (const norm of [null, ...NORM_KINDS]) {
       // a latent of 11: the latent sum's blocks of four and its tail
       const batch = randomBatch(chain, 11, 6, 160, 11);
-      const { nonzero } = compare(() => allTerms(norm), chain, batch, `arm6 ${norm ?? 'default norms'}`);
+      const { nonzero } = compare(() => builtInTerms(norm, true), chain, batch, `arm6 ${norm ?? 'default norms'}`);
       // the batch reaches the expensive branches, or the comparison would prove little
       for (const name of ['keep_out', 'self_collision', 'joint_limits', 'velocity_limits', 'acceleration_limits']) {
         assert.ok(nonzero.get(name)! >= 10, `${norm ?? 'default'}: ${name} is nonzero for only ${nonzero.get(name)} of 160 samples`);
@@ -164,7 +122,7 @@ describe('fused cost evaluation', () => {
   test('a chain with prismatic and continuous joints, skewed axes and an offset tip', () => {
     const chain = buildChain(parseUrdf(MIXED_URDF, 'mixed.urdf'), { baseLink: 'base', tipLink: 'hand', tipOffset: [0.02, -0.01, 0.07] });
     const batch = randomBatch(chain, 5, 5, 200, 0);
-    const { nonzero } = compare(() => allTerms(null), chain, batch, 'mixed');
+    const { nonzero } = compare(() => builtInTerms(null, true), chain, batch, 'mixed');
     assert.ok(nonzero.get('keep_out')! >= 10, `keep_out nonzero for ${nonzero.get('keep_out')} samples`);
   });
 
@@ -174,8 +132,8 @@ describe('fused cost evaluation', () => {
     const goals = [{ joints: batch.problem.goal.joints! }, { eePosition: batch.problem.goal.eePosition! }, {}];
     for (const goal of goals) {
       const b = { ...batch, problem: { ...batch.problem, goal } };
-      compare(() => allTerms(null), chain, b, `goal ${Object.keys(goal).join('+') || 'none'}`);
-      compare(() => allTerms(null), null, b, `no chain, goal ${Object.keys(goal).join('+') || 'none'}`);
+      compare(() => builtInTerms(null, true), chain, b, `goal ${Object.keys(goal).join('+') || 'none'}`);
+      compare(() => builtInTerms(null, true), null, b, `no chain, goal ${Object.keys(goal).join('+') || 'none'}`);
     }
   });
 
@@ -184,8 +142,8 @@ describe('fused cost evaluation', () => {
     const batch = randomBatch(chain, 9, 4, 8, 0);
     const D = batch.problem.layout.stateDim;
     batch.states[(2 * batch.B + 3) * D + batch.problem.layout.qOffset + 4] = Number.NaN;
-    compare(() => allTerms(null), chain, batch, 'NaN');
-    const ev = new CostEvaluator(allTerms(null), chain).evaluate(batch.problem, batch.states, batch.actions, batch.T, batch.B, batch.A);
+    compare(() => builtInTerms(null, true), chain, batch, 'NaN');
+    const ev = new CostEvaluator(builtInTerms(null, true), chain).evaluate(batch.problem, batch.states, batch.actions, batch.T, batch.B, batch.A);
     assert.equal(ev.total[3], Infinity, 'the NaN sample costs Infinity');
     assert.ok(Number.isFinite(ev.total[2]!), 'its neighbours stay finite');
   });
@@ -193,7 +151,7 @@ describe('fused cost evaluation', () => {
   test('splitting the samples into ranges changes no result (the worker split)', () => {
     const chain = arm6();
     const batch = randomBatch(chain, 21, 5, 64, 0);
-    const terms = allTerms(null);
+    const terms = builtInTerms(null, true);
     const active = terms.filter((t) => t.active(batch.problem, chain));
     const fp = fusedProblem(active, batch.problem, chain, batch.A);
     assert.ok(fp !== null, 'the built-in terms fuse');
@@ -226,6 +184,6 @@ describe('fused cost evaluation', () => {
     const chain = arm6();
     const batch = randomBatch(chain, 4, 3, 10, 0);
     assert.equal(fusedProblem([new Custom()], batch.problem, chain, batch.A), null, 'an unknown term does not fuse');
-    compare(() => [...allTerms(null), new Custom()], chain, batch, 'custom term');
+    compare(() => [...builtInTerms(null, true), new Custom()], chain, batch, 'custom term');
   });
 });

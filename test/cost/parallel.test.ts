@@ -11,44 +11,20 @@ import { defaultCostSettings } from '../../src/agent/settings.ts';
 import { CostEvaluator, sharedF64 } from '../../src/cost/evaluator.ts';
 import { costThreads, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
 import { MppiPlanner } from '../../src/planner/mppi.ts';
-import { DEFAULT_PLANNER_SETTINGS, type PlanProblem } from '../../src/planner/planner.ts';
-import { KinematicModel } from '../../src/world-model/kinematic.ts';
-import { arm6, problemFor, rng } from './helpers.ts';
+import { DEFAULT_PLANNER_SETTINGS } from '../../src/planner/planner.ts';
+import { arm6, arm6PlanProblem, rng } from './helpers.ts';
 
 after(() => {
   stopCostWorkers();
   setCostThreads(null);
 });
 
-function planProblem(horizon: number): PlanProblem {
-  const chain = arm6();
-  const model = new KinematicModel({ dof: chain.dof, dtS: 0.05 });
-  const base = problemFor(chain);
-  const goalQ = Float64Array.from([0.8, -0.3, 0.7, -0.4, 0.3, 0.2]);
-  const fk = chain.createFkResult(1);
-  chain.fk(goalQ, 1, fk);
-  const s0 = new Float64Array(model.stateDim);
-  s0.set([0, -0.5, 1.0, -0.5, 0, 0], model.layout.qOffset);
-  return {
-    ...base,
-    layout: model.layout,
-    goal: { eePosition: fk.eePos.slice(0, 3), eeRotation: fk.eeRot.slice(0, 9), posture: goalQ },
-    keepOut: { boxes: Float64Array.from([0.39, -0.31, 0, 0.51, -0.19, 0.3]), spheres: new Float64Array(0) },
-    model,
-    cost: new CostEvaluator(buildCostTerms(defaultCostSettings()), chain),
-    s0,
-    horizon,
-    actionLower: new Float64Array(chain.dof).fill(-2),
-    actionUpper: new Float64Array(chain.dof).fill(2),
-  };
-}
-
 describe('cost worker threads', () => {
   test('a large shared batch gives bit-identical costs on workers and on one thread', async () => {
     setCostThreads(2);
     const ready = await startCostWorkers();
     assert.equal(ready, 2, 'both workers start');
-    const p = planProblem(16);
+    const p = arm6PlanProblem(16);
     const T = p.horizon;
     const B = 700; // not a multiple of the chunk size
     const A = p.model.actionDim;
@@ -76,7 +52,7 @@ describe('cost worker threads', () => {
       setCostThreads(threads);
       assert.equal(await startCostWorkers(), threads, `${threads} workers start`);
       const planner = new MppiPlanner({ ...DEFAULT_PLANNER_SETTINGS, samples: 512 });
-      const p = planProblem(24);
+      const p = arm6PlanProblem(24);
       let warm: Float64Array | null = null;
       for (let tick = 0; tick < 3; tick++) warm = (await planner.plan(p, warm, { iterations: 3, timeMs: 0 })).actions;
       results.push(warm!);

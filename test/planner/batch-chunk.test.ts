@@ -4,9 +4,6 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCostTerms } from '../../src/agent/cost-terms.ts';
-import { defaultCostSettings } from '../../src/agent/settings.ts';
-import { CostEvaluator } from '../../src/cost/evaluator.ts';
 import { lastCostJob, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
 import { FusedScratch } from '../../src/cost/fused.ts';
 import { FusedFkWasm, setFusedWasm } from '../../src/cost/fused-wasm.ts';
@@ -18,7 +15,7 @@ import { CemPlanner } from '../../src/planner/cem.ts';
 import { MppiPlanner } from '../../src/planner/mppi.ts';
 import { DEFAULT_PLANNER_SETTINGS, type Planner, type PlanProblem } from '../../src/planner/planner.ts';
 import { KinematicModel } from '../../src/world-model/kinematic.ts';
-import { arm6, problemFor } from '../cost/helpers.ts';
+import { arm6, arm6PlanProblem } from '../cost/helpers.ts';
 
 after(() => {
   setFusedWasm(true);
@@ -26,29 +23,6 @@ after(() => {
   stopCostWorkers();
   setCostThreads(null);
 });
-
-function planProblem(horizon: number, lagS: number): PlanProblem {
-  const chain = arm6();
-  const model = new KinematicModel({ dof: chain.dof, dtS: 0.05, actuatorLagS: lagS });
-  const goalQ = Float64Array.from([0.8, -0.3, 0.7, -0.4, 0.3, 0.2]);
-  const fk = chain.createFkResult(1);
-  chain.fk(goalQ, 1, fk);
-  const s0 = new Float64Array(model.stateDim);
-  s0.set([0, -0.5, 1.0, -0.5, 0, 0], model.layout.qOffset);
-  s0.set([0.2, -0.1, 0, 0.3, 0, 0], model.layout.qdOffset);
-  return {
-    ...problemFor(chain),
-    layout: model.layout,
-    goal: { eePosition: fk.eePos.slice(0, 3), eeRotation: fk.eeRot.slice(0, 9), posture: goalQ },
-    keepOut: { boxes: Float64Array.from([0.39, -0.31, 0, 0.51, -0.19, 0.3]), spheres: new Float64Array(0) },
-    model,
-    cost: new CostEvaluator(buildCostTerms(defaultCostSettings()), chain),
-    s0,
-    horizon,
-    actionLower: new Float64Array(chain.dof).fill(-1.5),
-    actionUpper: new Float64Array(chain.dof).fill(1.5),
-  };
-}
 
 /** Three warm-started ticks; the actions and cost of each, and how many chunks the worker threads took. */
 async function ticks(make: () => Planner, p: PlanProblem): Promise<{ actions: Float64Array[]; costs: number[]; workerChunks: number }> {
@@ -90,7 +64,7 @@ describe('chunked batches', () => {
         assert.ok(horizon * 400 >= PARALLEL_MIN_STATE_STEPS, 'the batch is large enough to go to the workers');
         setCostThreads(0);
         setChunkedBatches(false);
-        const sequential = await ticks(make, planProblem(horizon, lagS));
+        const sequential = await ticks(make, arm6PlanProblem(horizon, { lagS, moving: true, actionBound: 1.5 }));
         setChunkedBatches(true);
         for (const threads of [0, 2]) {
           setCostThreads(threads);
@@ -99,7 +73,7 @@ describe('chunked batches', () => {
           // taken chunks of a plan (a busy machine may leave them none for a while), and at least twice
           let tookPart = false;
           for (let round = 1; round <= 2 || (threads > 0 && !tookPart && round <= 20); round++) {
-            const got = await ticks(make, planProblem(horizon, lagS));
+            const got = await ticks(make, arm6PlanProblem(horizon, { lagS, moving: true, actionBound: 1.5 }));
             assertSamePlans(got, sequential, `${name}, lag ${lagS}, ${threads} threads, round ${round}`);
             if (got.workerChunks > 0) tookPart = true;
           }
@@ -114,15 +88,15 @@ describe('chunked batches', () => {
     await startCostWorkers();
     const make = (): Planner => new CemPlanner({ ...DEFAULT_PLANNER_SETTINGS, samples: 64 });
     setChunkedBatches(false);
-    const sequential = await ticks(make, planProblem(12, 0));
+    const sequential = await ticks(make, arm6PlanProblem(12, { moving: true, actionBound: 1.5 }));
     setChunkedBatches(true);
-    assertSamePlans(await ticks(make, planProblem(12, 0)), sequential, 'cem 64 × 12');
+    assertSamePlans(await ticks(make, arm6PlanProblem(12, { moving: true, actionBound: 1.5 })), sequential, 'cem 64 × 12');
   });
 });
 
-/** A chunk payload for planProblem(T, lagS) (optionally with a latent), as sampleRolloutAndCost builds it. */
+/** A chunk payload for arm6PlanProblem(T, …) (optionally with a latent), as sampleRolloutAndCost builds it. */
 function chunkPayload(T: number, B: number, lagS: number, o: { rho: number; std: boolean; nanMean: boolean; latentDim: number; positionDelta: boolean; seed: number }): { payload: BatchChunkPayload; run: (b0: number, b1: number, sc: FusedScratch) => void } {
-  const base = planProblem(T, lagS);
+  const base = arm6PlanProblem(T, { lagS, moving: true, actionBound: 1.5 });
   const chain = arm6();
   const model = new KinematicModel({ dof: chain.dof, dtS: 0.05, actuatorLagS: lagS, latentDim: o.latentDim, actionKind: o.positionDelta ? 'position_delta' : 'velocity' });
   const s0 = new Float64Array(model.stateDim);
