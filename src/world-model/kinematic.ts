@@ -28,27 +28,32 @@ export interface KinematicRolloutSpec {
   dtS: number;
 }
 
+/** One state row one step on: out[no..] from s[so..] under a[ao..] (the integrator of the file comment). */
+function integrateRow(spec: KinematicRolloutSpec, s: Float64Array, so: number, a: Float64Array, ao: number, out: Float64Array, no: number): void {
+  const { alpha, k, dtS: dt } = spec;
+  const { latentDim, qOffset, qdOffset, dof } = spec.layout;
+  for (let i = 0; i < latentDim; i++) out[no + i] = s[so + i]!;
+  for (let j = 0; j < dof; j++) {
+    const qd = s[so + qdOffset + j]!;
+    const qdn = qd + alpha * (k * a[ao + j]! - qd);
+    out[no + qdOffset + j] = qdn;
+    out[no + qOffset + j] = s[so + qOffset + j]! + dt * qdn;
+  }
+}
+
 /**
  * Rolls out samples b0 .. b1-1 of a [T, B] batch: states [T+1, B, D] (row 0 of each sample is s0),
  * actions [T, B, A]. Exactly KinematicModel.step's arithmetic, sample by sample, so any split of the
  * samples (worker threads, blocks) gives the same states as one rollout of the whole batch.
  */
 export function kinematicRolloutRows(spec: KinematicRolloutSpec, s0: Float64Array, actions: Float64Array, T: number, B: number, b0: number, b1: number, states: Float64Array): void {
-  const { layout, actionDim: A, alpha, k, dtS: dt } = spec;
-  const { latentDim, qOffset, qdOffset, dof, stateDim: D } = layout;
+  const A = spec.actionDim;
+  const D = spec.layout.stateDim;
   for (let b = b0; b < b1; b++) states.set(s0.subarray(0, D), b * D);
   for (let t = 0; t < T; t++) {
     for (let b = b0; b < b1; b++) {
       const so = (t * B + b) * D;
-      const no = so + B * D;
-      const ao = (t * B + b) * A;
-      for (let i = 0; i < latentDim; i++) states[no + i] = states[so + i]!;
-      for (let j = 0; j < dof; j++) {
-        const qd = states[so + qdOffset + j]!;
-        const qdn = qd + alpha * (k * actions[ao + j]! - qd);
-        states[no + qdOffset + j] = qdn;
-        states[no + qOffset + j] = states[so + qOffset + j]! + dt * qdn;
-      }
+      integrateRow(spec, states, so, actions, (t * B + b) * A, states, so + B * D);
     }
   }
 }
@@ -99,22 +104,9 @@ export class KinematicModel implements WorldModel {
   }
 
   step(s: Float64Array, a: Float64Array, n: number, out: Float64Array): void {
+    const spec = this.rolloutSpec();
     const { stateDim: D, actionDim: A } = this;
-    const { latentDim, qOffset, qdOffset, dof } = this.layout;
-    const alpha = this.alpha();
-    const k = this.actionToVel();
-    const dt = this.dt;
-    for (let b = 0; b < n; b++) {
-      const so = b * D;
-      const ao = b * A;
-      for (let i = 0; i < latentDim; i++) out[so + i] = s[so + i]!;
-      for (let j = 0; j < dof; j++) {
-        const qd = s[so + qdOffset + j]!;
-        const qdn = qd + alpha * (k * a[ao + j]! - qd);
-        out[so + qdOffset + j] = qdn;
-        out[so + qOffset + j] = s[so + qOffset + j]! + dt * qdn;
-      }
-    }
+    for (let b = 0; b < n; b++) integrateRow(spec, s, b * D, a, b * A, out, b * D);
   }
 
   /** The model's constants for kinematicRolloutRows (current dt and lag). */
