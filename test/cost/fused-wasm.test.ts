@@ -40,7 +40,7 @@ import { buildChain, parseUrdf, type RobotChain } from '../../src/robot/index.ts
 import { forwardFrames } from '../../src/robot/kinematics.ts';
 import { makeStateLayout } from '../../src/world-model/world-model.ts';
 import { MIXED_URDF } from '../robot/helpers.ts';
-import { arm6, builtInTerms, type CostBatch, problemFor, rng } from './helpers.ts';
+import { arm6, builtInTerms, type CostBatch, problemFor, randomCostBatch, rng } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -51,78 +51,6 @@ after(() => {
 });
 
 
-/**
- * Random configurations over (and beyond) the joint range, keep-out boxes and zone spheres around the
- * arm's own sphere centres of some sampled configurations (so that spheres touch zones, some from inside
- * a box), and a few special rows: NaN, −0, ±Infinity and angles beyond 2^19·π/2.
- */
-function randomBatch(chain: RobotChain, seed: number, T: number, B: number, special = true): CostBatch {
-  const next = rng(seed);
-  const dof = chain.dof;
-  const base = problemFor(chain);
-  const layout = makeStateLayout(2, dof);
-  const D = layout.stateDim;
-  const A = dof;
-  const states = new Float64Array((T + 1) * B * D);
-  const actions = new Float64Array(T * B * A);
-  for (let row = 0; row < (T + 1) * B; row++) {
-    for (let j = 0; j < 2; j++) states[row * D + j] = 2 * next() - 1;
-    for (let j = 0; j < dof; j++) {
-      const lo = base.limits.lower[j]!;
-      const hi = base.limits.upper[j]!;
-      states[row * D + layout.qOffset + j] = lo - 0.2 + (hi - lo + 0.4) * next();
-      states[row * D + layout.qdOffset + j] = 5 * (2 * next() - 1);
-    }
-  }
-  for (let i = 0; i < actions.length; i++) actions[i] = 3 * (2 * next() - 1);
-  const probe = chain.createFkResult(4);
-  const q = new Float64Array(4 * dof);
-  for (let i = 0; i < 4; i++) q.set(states.subarray((B + i) * D + layout.qOffset, (B + i) * D + layout.qOffset + dof), i * dof);
-  chain.fk(q, 4, probe);
-  const S = chain.spheres.length;
-  const at = (cfg: number, s: number): [number, number, number] => {
-    const o = (cfg * S + s) * 3;
-    return [probe.spheres[o]!, probe.spheres[o + 1]!, probe.spheres[o + 2]!];
-  };
-  const [x0, y0, z0] = at(0, S - 1);
-  const [x1, y1, z1] = at(1, Math.floor(S / 2));
-  const [x2, y2, z2] = at(2, S - 2);
-  const [x3, y3, z3] = at(3, Math.floor((2 * S) / 3));
-  const boxes = Float64Array.from([x0 - 0.1, y0 - 0.08, z0 - 0.12, x0 + 0.1, y0 + 0.08, z0 + 0.12, x1 - 0.3, y1 - 0.3, z1 - 0.02, x1 + 0.3, y1 + 0.3, z1 + 0.02]);
-  const spheres = Float64Array.from([x2, y2, z2, 0.08, x3 + 0.05, y3, z3, 0.04]);
-  if (special) {
-    const set = (t: number, b: number, j: number, v: number): void => {
-      if (b < B && t <= T) states[(t * B + b) * D + layout.qOffset + j] = v;
-    };
-    set(1, 5, 2, Number.NaN);
-    set(T, 6, 0, Number.NaN);
-    set(1, 7, 0, -0);
-    set(1, 7, 3, -0);
-    set(T, 8, 1, 1e6);
-    set(1, 9, 4, Number.POSITIVE_INFINITY);
-    set(T, 10, 5, -3e6);
-    for (let j = 0; j < dof; j++) set(1, 11, j, -0);
-  }
-  const goalQ = new Float64Array(dof);
-  const posture = new Float64Array(dof);
-  for (let j = 0; j < dof; j++) {
-    goalQ[j] = 0.5 * (2 * next() - 1);
-    posture[j] = 0.5 * (2 * next() - 1);
-  }
-  const gfk = chain.createFkResult(1);
-  chain.fk(goalQ, 1, gfk);
-  const prevAction = new Float64Array(A);
-  for (let j = 0; j < A; j++) prevAction[j] = 2 * next() - 1;
-  const problem: CostProblem = {
-    ...base,
-    layout,
-    goal: { joints: goalQ, eePosition: gfk.eePos.slice(0, 3), eeRotation: gfk.eeRot.slice(0, 9), posture },
-    limits: { ...base.limits, maxVel: new Float64Array(dof).fill(2), maxAcc: new Float64Array(dof).fill(40) },
-    keepOut: { boxes, spheres },
-    prevAction,
-  };
-  return { problem, states, actions, T, B, A };
-}
 
 function fused(list: CostTerm[], chain: RobotChain, batch: CostBatch): FusedProblem {
   const active = list.filter((t) => t.active(batch.problem, chain));
@@ -195,6 +123,11 @@ function evaluateOnWorkers(ev: CostEvaluator, ...args: Parameters<CostEvaluator[
   assert.fail('no worker thread took a chunk in 50 evaluations');
 }
 
+/** The wasm tests' batches: a latent of 2 entries without a latent goal. */
+function wasmBatch(chain: RobotChain, seed: number, T: number, B: number, special = true): CostBatch {
+  return randomCostBatch(chain, seed, T, B, { latentDim: 2, latentGoal: false, special });
+}
+
 describe('WebAssembly kernel of the fused cost', () => {
   test('the kernel is available and applies to the demo arm and the 6-DoF test arm', () => {
     assert.equal(fusedWasmEnabled(), true, 'on by default');
@@ -209,7 +142,7 @@ describe('WebAssembly kernel of the fused cost', () => {
   for (const [name, chain] of [['demo arm', demo.chain], ['6-DoF test arm', arm6()]] as const) {
     test(`${name}: every norm and the default norms, bit for bit`, () => {
       for (const norm of [null, ...NORM_KINDS]) {
-        const batch = randomBatch(chain, 17, 5, 160);
+        const batch = wasmBatch(chain, 17, 5, 160);
         const fp = fused(builtInTerms(norm, false), chain, batch);
         const js = compare(fp, batch, `${name} ${norm ?? 'default'}`);
         for (const type of ['keep_out', 'self_collision', 'ee_position', 'ee_orientation', 'terminal']) {
@@ -222,7 +155,7 @@ describe('WebAssembly kernel of the fused cost', () => {
     });
 
     test(`${name}: each FK term alone, and with zones and goals left out`, () => {
-      const batch = randomBatch(chain, 23, 3, 96);
+      const batch = wasmBatch(chain, 23, 3, 96);
       for (const norm of NORM_KINDS) {
         const only: CostTerm[] = [new EePositionTerm(1.5), new EeOrientationTerm(0.5), new KeepOutTerm(2, 0.07), new SelfCollisionTerm(3, 0.04), new TerminalTerm(2, 'quadratic', 0.05, 0.3)];
         for (const t of only) {
@@ -241,7 +174,7 @@ describe('WebAssembly kernel of the fused cost', () => {
 
   test('tip positions of the last step are forwardFrames bit for bit, signed zeros and wide angles included', () => {
     for (const chain of [demo.chain, arm6()]) {
-      const batch = randomBatch(chain, 12, 2, 64);
+      const batch = wasmBatch(chain, 12, 2, 64);
       const { qOffset, stateDim: D } = batch.problem.layout;
       const { T, B } = batch;
       const dof = chain.dof;
@@ -271,7 +204,7 @@ describe('WebAssembly kernel of the fused cost', () => {
 
   test('a state inside a keep-out box: the inside branch, on both paths', () => {
     const chain = demo.chain;
-    const batch = randomBatch(chain, 31, 2, 8, false);
+    const batch = wasmBatch(chain, 31, 2, 8, false);
     // a large box around sample 0's tip at t = 1, so whole spheres lie inside it
     const D = batch.problem.layout.stateDim;
     const fk = chain.createFkResult(1);
@@ -290,17 +223,17 @@ describe('WebAssembly kernel of the fused cost', () => {
   test('odd block sizes and sample ranges: rows in pairs with an odd one out', () => {
     const chain = demo.chain;
     for (const [T, B] of [[1, 1], [1, 3], [3, 37], [2, 33], [4, 65], [1, 31], [0, 5]] as const) {
-      const batch = randomBatch(chain, 100 + B, T, B);
+      const batch = wasmBatch(chain, 100 + B, T, B);
       const fp = fused(builtInTerms(null, false), chain, batch);
       compare(fp, batch, `T ${T} B ${B}`);
     }
-    const batch = randomBatch(chain, 7, 3, 71);
+    const batch = wasmBatch(chain, 7, 3, 71);
     const fp = fused(builtInTerms('log_barrier', false), chain, batch);
     compare(fp, batch, 'ranges', [[5, 36], [36, 37], [0, 5], [37, 71]]);
     // the same scratch (one instance) across problems and block sizes
     const sc = new FusedScratch();
     for (const [T, B, seed] of [[3, 40, 1], [1, 7, 2], [5, 33, 3]] as const) {
-      const b = randomBatch(arm6(), seed, T, B);
+      const b = wasmBatch(arm6(), seed, T, B);
       const f = fused(builtInTerms(null, false), arm6(), b);
       const js = run(f, b, false);
       const perTerm = new Float64Array(f.terms.length * B);
@@ -316,7 +249,7 @@ describe('WebAssembly kernel of the fused cost', () => {
     const g = fusedGeometry(chain);
     assert.ok(g !== null);
     assert.match(fusedWasmSupport(g) ?? '', /prismatic/, 'the reason names the prismatic joint');
-    const batch = randomBatch(chain, 5, 4, 50);
+    const batch = wasmBatch(chain, 5, 4, 50);
     const fp = fused(builtInTerms(null, false), chain, batch);
     const js = run(fp, batch, false);
     const wa = run(fp, batch, true);
@@ -327,7 +260,7 @@ describe('WebAssembly kernel of the fused cost', () => {
   });
 
   test('setFusedWasm(false) keeps the kernel out', () => {
-    const batch = randomBatch(demo.chain, 3, 1, 4);
+    const batch = wasmBatch(demo.chain, 3, 1, 4);
     const fp = fused(builtInTerms(null, false), demo.chain, batch);
     const sc = new FusedScratch();
     setFusedWasm(false);
@@ -343,7 +276,7 @@ describe('WebAssembly kernel of the fused cost', () => {
     setCostThreads(2);
     assert.equal(await startCostWorkers(), 2, 'both workers start');
     const chain = demo.chain;
-    const base = randomBatch(chain, 44, 16, 700, true);
+    const base = wasmBatch(chain, 44, 16, 700, true);
     const states = sharedF64(base.states.length);
     states.set(base.states);
     const actions = sharedF64(base.actions.length);
@@ -368,7 +301,7 @@ describe('WebAssembly kernel of the fused cost', () => {
   test('joint-space terms with every norm: at, inside and beyond the limits, velocity and acceleration excess, non-finite entries', () => {
     for (const chain of [demo.chain, arm6()]) {
       for (const [T, B] of [[4, 64], [3, 37], [1, 1], [5, 33]] as const) {
-        const batch = randomBatch(chain, 300 + B, T, B, false);
+        const batch = wasmBatch(chain, 300 + B, T, B, false);
         const { problem, states, actions, A } = batch;
         const { qOffset, qdOffset, stateDim: D, dof } = problem.layout;
         const m = 0.3;
@@ -430,7 +363,7 @@ describe('WebAssembly kernel of the fused cost', () => {
 
   test('smoothness at t = 1 reads prevAction; a short prevAction is NaN on both paths', () => {
     const chain = demo.chain;
-    const batch = randomBatch(chain, 77, 3, 41, false);
+    const batch = wasmBatch(chain, 77, 3, 41, false);
     const list = (): CostTerm[] => [new SmoothnessTerm(0.4), new EffortTerm(0.1), new JointLimitsTerm(1, 0.2)];
     const base = compare(fused(list(), chain, batch), batch, 'prevAction');
     const moved = { ...batch, problem: { ...batch.problem, prevAction: batch.problem.prevAction.map((v) => v + 0.5) } };
@@ -494,7 +427,7 @@ describe('WebAssembly kernel of the fused cost', () => {
 
   test('one scratch across problems with and without FK: the kernel switches its geometry and layout', () => {
     const chain = demo.chain;
-    const fkBatch = randomBatch(chain, 91, 3, 40);
+    const fkBatch = wasmBatch(chain, 91, 3, 40);
     const fkProblem = fused(builtInTerms(null, false), chain, fkBatch);
     const dof = chain.dof;
     const layout = makeStateLayout(30, dof);
@@ -522,7 +455,7 @@ describe('WebAssembly kernel of the fused cost', () => {
     setCostThreads(2);
     assert.equal(await startCostWorkers(), 2, 'both workers start');
     const chain = demo.chain;
-    const base = randomBatch(chain, 45, 12, 700, true);
+    const base = wasmBatch(chain, 45, 12, 700, true);
     assert.ok(base.T * base.B >= PARALLEL_MIN_STATE_STEPS, 'the batch is large enough to go to the workers');
     const A = base.A;
     for (let i = 0; i < 50; i++) base.actions[i * 37] = i % 3 === 0 ? Number.NaN : i % 3 === 1 ? Infinity : -Infinity;

@@ -20,9 +20,9 @@ import { TerminalTerm } from '../../src/cost/terms/terminal.ts';
 import { VelocityLimitsTerm } from '../../src/cost/terms/velocity-limits.ts';
 import type { CostProblem, CostTerm } from '../../src/cost/types.ts';
 import type { PlanProblem } from '../../src/planner/planner.ts';
-import { KinematicModel } from '../../src/world-model/kinematic.ts';
 import { buildChain, type RobotChain } from '../../src/robot/kinematics.ts';
 import { parseUrdf } from '../../src/robot/urdf.ts';
+import { KinematicModel } from '../../src/world-model/kinematic.ts';
 import { makeStateLayout } from '../../src/world-model/world-model.ts';
 
 export const ARM6_PATH = fileURLToPath(new URL('../fixtures/arm6.urdf', import.meta.url));
@@ -124,4 +124,84 @@ export function arm6PlanProblem(horizon: number, opts: { lagS?: number; moving?:
     actionLower: new Float64Array(chain.dof).fill(-bound),
     actionUpper: new Float64Array(chain.dof).fill(bound),
   };
+}
+
+/**
+ * Random configurations over (and beyond) the joint range, keep-out boxes and zone spheres around the
+ * arm's own sphere centres of some sampled configurations (so that spheres touch zones, some from inside
+ * a box), goals for every term (a latent goal with `latentGoal`), and with `special` a few special rows:
+ * NaN, −0, ±Infinity and angles beyond 2^19·π/2.
+ */
+export function randomCostBatch(chain: RobotChain, seed: number, T: number, B: number, opts: { latentDim: number; latentGoal: boolean; special: boolean }): CostBatch {
+  const { latentDim, latentGoal, special } = opts;
+  const next = rng(seed);
+  const dof = chain.dof;
+  const base = problemFor(chain);
+  const layout = makeStateLayout(latentDim, dof);
+  const D = layout.stateDim;
+  const A = dof;
+  const states = new Float64Array((T + 1) * B * D);
+  const actions = new Float64Array(T * B * A);
+  for (let row = 0; row < (T + 1) * B; row++) {
+    for (let j = 0; j < latentDim; j++) states[row * D + j] = 2 * next() - 1;
+    for (let j = 0; j < dof; j++) {
+      const lo = base.limits.lower[j]!;
+      const hi = base.limits.upper[j]!;
+      states[row * D + layout.qOffset + j] = lo - 0.2 + (hi - lo + 0.4) * next();
+      states[row * D + layout.qdOffset + j] = 5 * (2 * next() - 1);
+    }
+  }
+  for (let i = 0; i < actions.length; i++) actions[i] = 3 * (2 * next() - 1);
+  const probe = chain.createFkResult(4);
+  const q = new Float64Array(4 * dof);
+  for (let i = 0; i < 4; i++) q.set(states.subarray((B + i) * D + layout.qOffset, (B + i) * D + layout.qOffset + dof), i * dof);
+  chain.fk(q, 4, probe);
+  const S = chain.spheres.length;
+  const at = (cfg: number, s: number): [number, number, number] => {
+    const o = (cfg * S + s) * 3;
+    return [probe.spheres[o]!, probe.spheres[o + 1]!, probe.spheres[o + 2]!];
+  };
+  const [x0, y0, z0] = at(0, S - 1);
+  const [x1, y1, z1] = at(1, Math.floor(S / 2));
+  const [x2, y2, z2] = at(2, S - 2);
+  const [x3, y3, z3] = at(3, Math.floor((2 * S) / 3));
+  const boxes = Float64Array.from([x0 - 0.1, y0 - 0.08, z0 - 0.12, x0 + 0.1, y0 + 0.08, z0 + 0.12, x1 - 0.3, y1 - 0.3, z1 - 0.02, x1 + 0.3, y1 + 0.3, z1 + 0.02]);
+  const spheres = Float64Array.from([x2, y2, z2, 0.08, x3 + 0.05, y3, z3, 0.04]);
+  if (special) {
+    const set = (t: number, b: number, j: number, v: number): void => {
+      if (b < B && t <= T) states[(t * B + b) * D + layout.qOffset + j] = v;
+    };
+    set(1, 5, 2, Number.NaN);
+    set(T, 6, 0, Number.NaN);
+    set(1, 7, 0, -0);
+    set(1, 7, 3, -0);
+    set(T, 8, 1, 1e6);
+    set(1, 9, 4, Number.POSITIVE_INFINITY);
+    set(T, 10, 5, -3e6);
+    for (let j = 0; j < dof; j++) set(1, 11, j, -0);
+  }
+  const goalQ = new Float64Array(dof);
+  const posture = new Float64Array(dof);
+  for (let j = 0; j < dof; j++) {
+    goalQ[j] = 0.5 * (2 * next() - 1);
+    posture[j] = 0.5 * (2 * next() - 1);
+  }
+  const gfk = chain.createFkResult(1);
+  chain.fk(goalQ, 1, gfk);
+  let latent: Float64Array | undefined;
+  if (latentGoal) {
+    latent = new Float64Array(latentDim);
+    for (let j = 0; j < latentDim; j++) latent[j] = 2 * next() - 1;
+  }
+  const prevAction = new Float64Array(A);
+  for (let j = 0; j < A; j++) prevAction[j] = 2 * next() - 1;
+  const problem: CostProblem = {
+    ...base,
+    layout,
+    goal: { joints: goalQ, eePosition: gfk.eePos.slice(0, 3), eeRotation: gfk.eeRot.slice(0, 9), posture, ...(latent !== undefined ? { latent } : {}) },
+    limits: { ...base.limits, maxVel: new Float64Array(dof).fill(2), maxAcc: new Float64Array(dof).fill(40) },
+    keepOut: { boxes, spheres },
+    prevAction,
+  };
+  return { problem, states, actions, T, B, A };
 }
