@@ -1,10 +1,10 @@
 /**
- * Loading odra's own WebAssembly kernels (wasm/*.wasm, built from wasm/*.ts by scripts/build-wasm.mjs
- * and shipped with the package): read, validated and compiled once per thread. A kernel that cannot be
+ * Loading odra's own WebAssembly kernels (wasm/*.wasm, built from wasm/*.ts by scripts/build-wasm.mjs at
+ * install, `npm run build:wasm`, and shipped in the package): read, validated and compiled once per thread. A kernel that cannot be
  * had (no WebAssembly, no SIMD, the file missing) comes back as a reason, and its callers run their
  * JavaScript path instead.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** The part of the WebAssembly JS API odra uses (the project's TypeScript libs do not declare it). */
 export interface WasmMemory {
@@ -39,7 +39,9 @@ function compile(file: string): { module: WasmModule } | { error: string } {
   if (wasmApi === undefined) return { error: 'WebAssembly is unavailable' };
   try {
     // from src/compute or dist/compute alike
-    const bytes = readFileSync(new URL(`../../wasm/${file}`, import.meta.url));
+    const url = new URL(`../../wasm/${file}`, import.meta.url);
+    if (!existsSync(url)) return { error: `wasm/${file} is not built (npm run build:wasm)` };
+    const bytes = readFileSync(url);
     if (!wasmApi.validate(bytes)) return { error: `WebAssembly SIMD is unavailable (wasm/${file} does not validate)` };
     return { module: new wasmApi.Module(bytes) };
   } catch (e) {
