@@ -71,14 +71,14 @@ export class CostEvaluator {
     actionDim: number,
     grad: { gStates: Float64Array; gActions: Float64Array } | null = null,
   ): CostEvaluation {
-    const batch = grad === null ? this.fusedBatch(problem, T, B, actionDim) : null;
+    const active = this.activeTerms(problem);
+    const batch = grad === null ? this.fusedBatchOf(active, problem, T, B, actionDim) : null;
     if (batch !== null) {
       const { fused, perTerm, total, scratch } = batch;
       if (this.parallel) evaluateFusedParallel(fused, states, actions, T, B, perTerm, total, scratch);
       else evaluateFused(fused, states, actions, T, B, 0, B, perTerm, total, scratch);
       return batch.evaluation;
     }
-    const active = this.activeTerms(problem);
     const needsFk = this.chain !== null && active.some((t) => t.needsFk);
     const buf = this.buffersFor(T, B, problem.layout.dof, needsFk);
     const nTerms = active.length;
@@ -160,8 +160,11 @@ export class CostEvaluator {
    * `parallel` says whether this evaluator may use worker threads.
    */
   fusedBatch(problem: CostProblem, T: number, B: number, actionDim: number): FusedBatch | null {
+    return this.fusedBatchOf(this.activeTerms(problem), problem, T, B, actionDim);
+  }
+
+  private fusedBatchOf(active: CostTerm[], problem: CostProblem, T: number, B: number, actionDim: number): FusedBatch | null {
     if (!this.fused) return null;
-    const active = this.activeTerms(problem);
     const fused = fusedProblem(active, problem, this.chain, actionDim);
     if (fused === null) return null;
     const buf = this.buffersFor(T, B, problem.layout.dof, false);

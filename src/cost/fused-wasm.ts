@@ -30,6 +30,7 @@
  * here, and fusedWasmSupport says why. Without WebAssembly SIMD (or the file) everything runs in JS.
  */
 import { compileWasmKernel, instantiateWasmKernel, type WasmMemory, type WasmModule } from '../compute/wasm-kernel.ts';
+import type { StateLayout } from '../world-model/world-model.ts';
 import type { FusedGeometry, FusedProblem } from './fused.ts';
 
 /** the largest chain the kernel takes: far beyond arms, and keeps an instance's memory small */
@@ -110,16 +111,11 @@ interface KernelExports {
 }
 
 /**
- * A sampling planner's chunk as the kernel writes it (sampleRun): sample b ≥ 1 is
- * clamp(mean + scale·sampleScale(b)·(std ⊙ ε_b)), ε_b the run of `noise` from offsets[b], AR(1) with rho
- * (planner/common.ts, writeNoisySample), then rolled out through the kinematic model (alpha, k, dtS, s0;
- * world-model/kinematic.ts, kinematicRolloutRows). `noiseKey` names the table's contents: equal keys,
- * equal tables (it is copied into the instance once per key).
+ * How a sampling planner draws sample b ≥ 1 of a batch: clamp(mean + scale·sampleScale(b)·(std ⊙ ε_b))
+ * into [lo, hi], ε_b a noise run made AR(1) with rho (planner/common.ts, writeNoisySample; std null = 1),
+ * rolled out from s0.
  */
-export interface WasmSampling {
-  noise: Float64Array;
-  noiseKey: string;
-  offsets: Int32Array;
+export interface NoiseSampling {
   rho: number;
   mean: Float64Array;
   std: Float64Array | null;
@@ -127,16 +123,19 @@ export interface WasmSampling {
   lo: Float64Array;
   hi: Float64Array;
   s0: Float64Array;
-  alpha: number;
-  k: number;
-  dtS: number;
-  /** the rollout's state layout and action dimension, which must be the problem's */
-  latentDim: number;
-  qOffset: number;
-  qdOffset: number;
-  dof: number;
-  stateDim: number;
-  actionDim: number;
+}
+
+/**
+ * A sampling planner's chunk as the kernel writes it (sampleRun): ε_b the run of `noise` from offsets[b],
+ * rolled out through the kinematic model (world-model/kinematic.ts, KinematicRolloutSpec and
+ * kinematicRolloutRows; its layout and action dimension must be the problem's). `noiseKey` names the
+ * table's contents: equal keys, equal tables (it is copied into the instance once per key).
+ */
+export interface WasmSampling extends NoiseSampling {
+  noise: Float64Array;
+  noiseKey: string;
+  offsets: Int32Array;
+  rollout: { layout: StateLayout; actionDim: number; alpha: number; k: number; dtS: number };
 }
 
 let enabled = process.env.ODRA_FUSED_WASM !== '0';
@@ -553,10 +552,12 @@ export class FusedFkWasm {
     const p = this.problem;
     if (p === null || !this.wholeRows) return false;
     const l = p.layout;
+    const r = s.rollout;
+    const rl = r.layout;
     return (
-      s.latentDim === l.latentDim && s.qOffset === l.qOffset && s.qdOffset === l.qdOffset && s.dof === l.dof && s.stateDim === l.stateDim &&
+      rl.latentDim === l.latentDim && rl.qOffset === l.qOffset && rl.qdOffset === l.qdOffset && rl.dof === l.dof && rl.stateDim === l.stateDim &&
       l.qOffset === l.latentDim && l.qdOffset === l.latentDim + l.dof && l.stateDim === l.latentDim + 2 * l.dof &&
-      s.actionDim === p.actionDim && s.actionDim === this.adim && s.dof <= s.actionDim && s.s0.length >= l.stateDim && s.noise.length > 0
+      r.actionDim === p.actionDim && r.actionDim === this.adim && rl.dof <= r.actionDim && s.s0.length >= l.stateDim && s.noise.length > 0
     );
   }
 
@@ -609,7 +610,7 @@ export class FusedFkWasm {
     for (let i = 0; i < nb; i++) for (let j = 0; j < A; j++) f64[aBase + i * A + j] = prev[j] as number;
     if (c0 === 0 && nb > 0) for (let t = 1; t <= T; t++) for (let j = 0; j < A; j++) f64[aBase + t * nb * A + j] = actions[(t - 1) * B * A + j]!;
     const rho = s.rho;
-    this.ex.sampleRows(T, nb, c0, this.noisePtr, s.noise.length, pOff, pMean, s.std === null ? 0 : pStd, pLo, pHi, pS0, pPrev, s.latentDim, rho, rho > 0 ? Math.sqrt(1 - rho * rho) : 0, s.scale, s.alpha, s.k, s.dtS);
+    this.ex.sampleRows(T, nb, c0, this.noisePtr, s.noise.length, pOff, pMean, s.std === null ? 0 : pStd, pLo, pHi, pS0, pPrev, s.rollout.layout.latentDim, rho, rho > 0 ? Math.sqrt(1 - rho * rho) : 0, s.scale, s.rollout.alpha, s.rollout.k, s.rollout.dtS);
     const block = this.evaluate(T, nb);
     // the rows back to the batch buffers
     const sBase = this.statesPtr >> 3;

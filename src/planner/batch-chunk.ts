@@ -15,14 +15,14 @@
  */
 import { threadId } from 'node:worker_threads';
 import { evaluateFused, type FusedProblem, type FusedScratch } from '../cost/fused.ts';
-import type { WasmSampling } from '../cost/fused-wasm.ts';
+import type { NoiseSampling, WasmSampling } from '../cost/fused-wasm.ts';
 import { runCostChunks, type SharedView, sharedView } from '../cost/parallel.ts';
 import { KinematicModel, kinematicRolloutRows, type KinematicRolloutSpec } from '../world-model/kinematic.ts';
 import { type BatchBuffers, type NoiseSource, readRun, rolloutAndCost, sampleScale, writeNoisySample } from './common.ts';
 import type { PlanProblem } from './planner.ts';
 
-/** Everything a chunk reads, as plain data (posted to the workers once per batch). */
-export interface BatchChunkPayload {
+/** Everything a chunk reads, as plain data (posted to the workers once per batch); how samples are drawn: NoiseSampling. */
+export interface BatchChunkPayload extends NoiseSampling {
   T: number;
   B: number;
   A: number;
@@ -31,15 +31,7 @@ export interface BatchChunkPayload {
   /** names the noise table's contents (the kernel keeps a copy per key) */
   noiseKey: string;
   offsets: SharedView;
-  /** sample b = clamp(mean + scale·sampleScale(b)·(std ⊙ ε_b)), ε_b AR(1)-correlated with rho; std null = 1 */
-  rho: number;
-  mean: Float64Array;
-  std: Float64Array | null;
-  scale: number;
-  lo: Float64Array;
-  hi: Float64Array;
   rollout: KinematicRolloutSpec;
-  s0: Float64Array;
   problem: FusedProblem;
   actions: SharedView;
   states: SharedView;
@@ -62,12 +54,9 @@ export function runChunk(payload: unknown, b0: number, b1: number, scratch: Fuse
   const states = f64(p.states);
   const perTerm = f64(p.perTerm);
   const total = f64(p.total);
-  const r = p.rollout;
-  const l = r.layout;
   // the whole chunk in the kernel where it runs: sampling, rollout and cost
   const sampling: WasmSampling = {
-    noise: table, noiseKey: p.noiseKey, offsets, rho: p.rho, mean: p.mean, std: p.std, scale: p.scale, lo: p.lo, hi: p.hi, s0: p.s0,
-    alpha: r.alpha, k: r.k, dtS: r.dtS, latentDim: l.latentDim, qOffset: l.qOffset, qdOffset: l.qdOffset, dof: l.dof, stateDim: l.stateDim, actionDim: r.actionDim,
+    noise: table, noiseKey: p.noiseKey, offsets, rho: p.rho, mean: p.mean, std: p.std, scale: p.scale, lo: p.lo, hi: p.hi, s0: p.s0, rollout: p.rollout,
   };
   if (evaluateFused(p.problem, states, actions, T, B, b0, b1, perTerm, total, scratch, sampling)) return;
   if (eps.length < n) eps = new Float64Array(n);
@@ -80,12 +69,8 @@ export function runChunk(payload: unknown, b0: number, b1: number, scratch: Fuse
 }
 
 /** How a planner samples its batch around a sequence (see BatchChunkPayload). */
-export interface BatchSampling {
+export interface BatchSampling extends Pick<NoiseSampling, 'rho' | 'mean' | 'std' | 'scale'> {
   noise: NoiseSource;
-  rho: number;
-  mean: Float64Array;
-  std: Float64Array | null;
-  scale: number;
 }
 
 /** This module, for the workers to import (the built .js next to the built planner, or this .ts). */
