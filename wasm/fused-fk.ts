@@ -1061,7 +1061,9 @@ export function sampleRows(
   const A = ADIM;
   const ab = <usize>A << 3;
   const ar = <usize>nb * ab; // bytes from one step's action rows to the next
+  const n = T * A;
   const corr = rho > 0;
+  const rhoV = spl(rho), cV = spl(c);
   for (let i = 0; i < nb; i++) {
     const b = c0 + i;
     if (b < 1) continue;
@@ -1072,6 +1074,44 @@ export function sampleRows(
     let out = P_A + ar + <usize>i * ab;
     let mi = pMean;
     let si = pStd;
+    if (off + n <= noiseLen) {
+      // the run does not wrap: two actions of a step per f64x2, the arithmetic of the loop below
+      const sV = spl(s);
+      let ep = pNoise + (<usize>off << 3);
+      for (let t = 0; t < T; t++) {
+        let j = 0;
+        for (; j + 2 <= A; j += 2) {
+          const jb = <usize>j << 3;
+          let e = v128.load(ep + jb);
+          const pp = pPrev + jb;
+          if (corr && t > 0) e = add(mul(rhoV, v128.load(pp)), mul(cV, e));
+          v128.store(pp, e);
+          const v = pStd == 0 ? add(v128.load(mi + jb), mul(sV, e)) : add(v128.load(mi + jb), mul(mul(sV, v128.load(si + jb)), e));
+          const lo = v128.load(pLo + jb), hi = v128.load(pHi + jb);
+          // v < lo ? lo : v > hi ? hi : v (NaN stays)
+          v128.store(out + jb, v128.bitselect(lo, v128.bitselect(hi, v, f64x2.gt(v, hi)), f64x2.lt(v, lo)));
+        }
+        for (; j < A; j++) {
+          const jb = <usize>j << 3;
+          let e = load<f64>(ep + jb);
+          const pp = pPrev + jb;
+          if (corr && t > 0) e = rho * load<f64>(pp) + c * e;
+          store<f64>(pp, e);
+          const v: f64 = pStd == 0 ? load<f64>(mi + jb) + s * e : load<f64>(mi + jb) + s * load<f64>(si + jb) * e;
+          const lo = load<f64>(pLo + jb), hi = load<f64>(pHi + jb);
+          let r = v;
+          if (v < lo) r = lo;
+          else if (v > hi) r = hi;
+          store<f64>(out + jb, r);
+        }
+        ep += ab;
+        mi += ab;
+        si += ab;
+        out += ar;
+      }
+      continue;
+    }
+    // a run that wraps around the end of the table, one action at a time
     for (let t = 0; t < T; t++) {
       for (let j = 0; j < A; j++) {
         let e = load<f64>(pNoise + (<usize>off << 3));
@@ -1099,6 +1139,7 @@ export function sampleRows(
   const rsb = RSB;
   const sr = <usize>nb * rsb;
   const dof = JDOF;
+  const alphaV = spl(alpha), kV = spl(k), dtV = spl(dt);
   for (let i = 0; i < nb; i++) {
     let so = P_S + <usize>i * rsb;
     memory.copy(so, pS0, rsb);
@@ -1106,7 +1147,15 @@ export function sampleRows(
     for (let t = 0; t < T; t++) {
       const no = so + sr;
       for (let l = 0; l < latent; l++) store<f64>(no + (<usize>l << 3), load<f64>(so + (<usize>l << 3)));
-      for (let j = 0; j < dof; j++) {
+      let j = 0;
+      for (; j + 2 <= dof; j += 2) {
+        const jb = <usize>j << 3;
+        const qd = v128.load(so + QDOB + jb);
+        const qdn = add(qd, mul(alphaV, sub(mul(kV, v128.load(a + jb)), qd)));
+        v128.store(no + QDOB + jb, qdn);
+        v128.store(no + QOB + jb, add(v128.load(so + QOB + jb), mul(dtV, qdn)));
+      }
+      for (; j < dof; j++) {
         const jb = <usize>j << 3;
         const qd = load<f64>(so + QDOB + jb);
         const qdn = qd + alpha * (k * load<f64>(a + jb) - qd);

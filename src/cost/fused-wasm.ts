@@ -136,6 +136,12 @@ export interface WasmSampling extends NoiseSampling {
   noiseKey: string;
   offsets: Int32Array;
   rollout: { layout: StateLayout; actionDim: number; alpha: number; k: number; dtS: number };
+  /**
+   * false: only the rows the cost reads after the kernel (the last step's, and every step's where a latent
+   * goal is active) are written to the batch's states, the rest stay in the kernel's memory; for callers
+   * that read only the actions and the costs, as the sampling planners do.
+   */
+  keepStates: boolean;
 }
 
 let enabled = process.env.ODRA_FUSED_WASM !== '0';
@@ -574,7 +580,7 @@ export class FusedFkWasm {
    * actions read from `actions`), then evaluated as run does; the block's actions and states are written to
    * `actions` [T, B, A] and `states` [T+1, B, D]. Returns where the per-sample sums lie, as run.
    */
-  sampleRun(states: Float64Array, actions: Float64Array, T: number, B: number, c0: number, c1: number): WasmBlock {
+  sampleRun(states: Float64Array, actions: Float64Array, T: number, B: number, c0: number, c1: number, allStates = true): WasmBlock {
     const s = this.sampling!;
     const p = this.problem!;
     const nb = c1 - c0;
@@ -615,7 +621,7 @@ export class FusedFkWasm {
     // the rows back to the batch buffers
     const sBase = this.statesPtr >> 3;
     const mem = this.f64;
-    for (let t = 0; t <= T; t++) states.set(mem.subarray(sBase + t * nb * D, sBase + (t + 1) * nb * D), (t * B + c0) * D);
+    for (let t = allStates ? 0 : T; t <= T; t++) states.set(mem.subarray(sBase + t * nb * D, sBase + (t + 1) * nb * D), (t * B + c0) * D);
     for (let t = 1; t <= T; t++) actions.set(mem.subarray(aBase + t * nb * A, aBase + (t + 1) * nb * A), ((t - 1) * B + c0) * A);
     return block;
   }

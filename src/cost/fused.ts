@@ -630,11 +630,13 @@ export function evaluateFused(
   }
   for (let k = 0; k < nTerms; k++) perTerm.fill(0, k * B + b0, k * B + b1);
   const TE = slots.terminal;
+  // the latent goal reads every state row here, the terminal term the last one
+  const latentRows = slots.latent_goal.k >= 0 && p.goalLatent !== null;
   for (let c0 = b0; c0 < b1; c0 += BLOCK_SAMPLES) {
     const c1 = Math.min(b1, c0 + BLOCK_SAMPLES);
     if (kernel === null) jointPass(p, slots, states, actions, T, B, c0, c1, perTerm);
     else if (flags !== 0 || sampling !== null) {
-      const block = sampling !== null ? kernel.sampleRun(states, actions, T, B, c0, c1) : kernel.run(states, actions, T, B, c0, c1);
+      const block = sampling !== null ? kernel.sampleRun(states, actions, T, B, c0, c1, sampling.keepStates || latentRows) : kernel.run(states, actions, T, B, c0, c1);
       addWasmSums(slots, flags, block, B, c0, c1, perTerm);
       // the terminal term at t = T, as fkPass (which has no row to run when T = 0)
       if ((flags & WASM_FK) !== 0 && TE.k >= 0 && T >= 1) {
@@ -645,7 +647,7 @@ export function evaluateFused(
         }
       }
     }
-    if (slots.latent_goal.k >= 0 && p.goalLatent !== null) latentPass(p, slots.latent_goal, states, T, B, c0, c1, perTerm);
+    if (latentRows) latentPass(p, slots.latent_goal, states, T, B, c0, c1, perTerm);
     if ((flags & WASM_FK) === 0 && (g !== null || TE.k >= 0)) fkPass(p, slots, states, T, B, c0, c1, perTerm, sc);
   }
   for (let b = b0; b < b1; b++) {

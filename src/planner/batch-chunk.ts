@@ -32,6 +32,8 @@ export interface BatchChunkPayload extends NoiseSampling {
   noiseKey: string;
   offsets: SharedView;
   rollout: KinematicRolloutSpec;
+  /** false: `states` need not hold the rollouts afterwards (the kernel keeps them to itself; the JS path writes them) */
+  keepStates: boolean;
   problem: FusedProblem;
   actions: SharedView;
   states: SharedView;
@@ -56,7 +58,7 @@ export function runChunk(payload: unknown, b0: number, b1: number, scratch: Fuse
   const total = f64(p.total);
   // the whole chunk in the kernel where it runs: sampling, rollout and cost
   const sampling: WasmSampling = {
-    noise: table, noiseKey: p.noiseKey, offsets, rho: p.rho, mean: p.mean, std: p.std, scale: p.scale, lo: p.lo, hi: p.hi, s0: p.s0, rollout: p.rollout,
+    noise: table, noiseKey: p.noiseKey, offsets, rho: p.rho, mean: p.mean, std: p.std, scale: p.scale, lo: p.lo, hi: p.hi, s0: p.s0, rollout: p.rollout, keepStates: p.keepStates,
   };
   if (evaluateFused(p.problem, states, actions, T, B, b0, b1, perTerm, total, scratch, sampling)) return;
   if (eps.length < n) eps = new Float64Array(n);
@@ -71,6 +73,11 @@ export function runChunk(payload: unknown, b0: number, b1: number, scratch: Fuse
 /** How a planner samples its batch around a sequence (see BatchChunkPayload). */
 export interface BatchSampling extends Pick<NoiseSampling, 'rho' | 'mean' | 'std' | 'scale'> {
   noise: NoiseSource;
+  /**
+   * false: the caller reads only the actions and the costs, so `buf.states` need not hold the rollouts
+   * afterwards (where the kernel runs, they are not copied out of it). Default true.
+   */
+  keepStates?: boolean;
 }
 
 /** This module, for the workers to import (the built .js next to the built planner, or this .ts). */
@@ -102,7 +109,7 @@ let eps0 = new Float64Array(0);
 
 /**
  * Writes samples 1 .. B-1 of `buf.actions` around `s.mean` (sample 0 is the caller's), rolls the batch
- * out and returns each sample's cost: what the sequential loop (noise.fill + writeNoisySample per sample,
+ * out (into `buf.states` unless `s.keepStates` is false) and returns each sample's cost: what the sequential loop (noise.fill + writeNoisySample per sample,
  * then rolloutAndCost) returns, bit for bit. For a kinematic model under a fused cost this runs chunk by
  * chunk on this thread and the cost workers (runChunk); otherwise sequentially.
  */
@@ -140,6 +147,7 @@ export async function sampleRolloutAndCost(problem: PlanProblem, buf: BatchBuffe
     lo,
     hi,
     rollout: kinematic.rolloutSpec(),
+    keepStates: s.keepStates ?? true,
     s0: problem.s0,
     problem: batch.fused,
     actions: views.actions,

@@ -67,7 +67,7 @@ export class CemPlanner implements Planner {
     const maxIt = Math.max(1, budget.iterations);
     while (it < maxIt) {
       writeSample(mean, T, A, B, 0, this.buf.actions, lo, hi);
-      const costs = await sampleRolloutAndCost(problem, this.buf, B, { noise: this.noise, rho: this.settings.noiseCorrelation, mean, std, scale: 1 });
+      const costs = await sampleRolloutAndCost(problem, this.buf, B, { noise: this.noise, rho: this.settings.noiseCorrelation, mean, std, scale: 1, keepStates: false });
       rollouts += B;
       const elite = smallestK(costs, B, K, this.idx);
       if (costs[elite[0]!]! < bestCost) {

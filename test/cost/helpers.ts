@@ -33,6 +33,11 @@ export function arm6(): RobotChain {
   return cached;
 }
 
+/** The test arm up to its fifth joint: an odd joint and action count. */
+export function arm5(): RobotChain {
+  return buildChain(parseUrdf(readFileSync(ARM6_PATH, 'utf8'), ARM6_PATH), { tipLink: 'wrist_2_link' });
+}
+
 export function problemFor(chain: RobotChain, overrides: Partial<CostProblem> = {}): CostProblem {
   const dof = chain.dof;
   const lower = new Float64Array(dof);
@@ -99,18 +104,18 @@ export interface CostBatch {
 }
 
 /**
- * A planning problem on the 6-DoF test arm with the default cost: a pose goal with its posture, a
+ * A planning problem on the 6-DoF test arm (or `chain`, a part of it) with the default cost: a pose goal with its posture, a
  * keep-out box, bounds of ±`actionBound`; the start moving when `moving`.
  */
-export function arm6PlanProblem(horizon: number, opts: { lagS?: number; moving?: boolean; actionBound?: number } = {}): PlanProblem {
-  const chain = arm6();
+export function arm6PlanProblem(horizon: number, opts: { lagS?: number; moving?: boolean; actionBound?: number; chain?: RobotChain } = {}): PlanProblem {
+  const chain = opts.chain ?? arm6();
   const model = new KinematicModel({ dof: chain.dof, dtS: 0.05, actuatorLagS: opts.lagS ?? 0 });
-  const goalQ = Float64Array.from([0.8, -0.3, 0.7, -0.4, 0.3, 0.2]);
+  const goalQ = Float64Array.from([0.8, -0.3, 0.7, -0.4, 0.3, 0.2].slice(0, chain.dof));
   const fk = chain.createFkResult(1);
   chain.fk(goalQ, 1, fk);
   const s0 = new Float64Array(model.stateDim);
-  s0.set([0, -0.5, 1.0, -0.5, 0, 0], model.layout.qOffset);
-  if (opts.moving === true) s0.set([0.2, -0.1, 0, 0.3, 0, 0], model.layout.qdOffset);
+  s0.set([0, -0.5, 1.0, -0.5, 0, 0].slice(0, chain.dof), model.layout.qOffset);
+  if (opts.moving === true) s0.set([0.2, -0.1, 0, 0.3, 0, 0].slice(0, chain.dof), model.layout.qdOffset);
   const bound = opts.actionBound ?? 2;
   return {
     ...problemFor(chain),

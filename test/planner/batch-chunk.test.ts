@@ -15,7 +15,8 @@ import { CemPlanner } from '../../src/planner/cem.ts';
 import { MppiPlanner } from '../../src/planner/mppi.ts';
 import { DEFAULT_PLANNER_SETTINGS, type Planner, type PlanProblem } from '../../src/planner/planner.ts';
 import { KinematicModel } from '../../src/world-model/kinematic.ts';
-import { arm6, arm6PlanProblem } from '../cost/helpers.ts';
+import { arm5, arm6, arm6PlanProblem } from '../cost/helpers.ts';
+import type { RobotChain } from '../../src/robot/kinematics.ts';
 
 after(() => {
   setFusedWasm(true);
@@ -95,9 +96,9 @@ describe('chunked batches', () => {
 });
 
 /** A chunk payload for arm6PlanProblem(T, …) (optionally with a latent), as sampleRolloutAndCost builds it. */
-function chunkPayload(T: number, B: number, lagS: number, o: { rho: number; std: boolean; nanMean: boolean; latentDim: number; positionDelta: boolean; seed: number }): { payload: BatchChunkPayload; run: (b0: number, b1: number, sc: FusedScratch) => void } {
-  const base = arm6PlanProblem(T, { lagS, moving: true, actionBound: 1.5 });
-  const chain = arm6();
+function chunkPayload(T: number, B: number, lagS: number, o: { rho: number; std: boolean; nanMean: boolean; latentDim: number; positionDelta: boolean; seed: number; keepStates?: boolean; chain?: RobotChain }): { payload: BatchChunkPayload; run: (b0: number, b1: number, sc: FusedScratch) => void } {
+  const chain = o.chain ?? arm6();
+  const base = arm6PlanProblem(T, { lagS, moving: true, actionBound: 1.5, chain });
   const model = new KinematicModel({ dof: chain.dof, dtS: 0.05, actuatorLagS: lagS, latentDim: o.latentDim, actionKind: o.positionDelta ? 'position_delta' : 'velocity' });
   const s0 = new Float64Array(model.stateDim);
   for (let i = 0; i < o.latentDim; i++) s0[i] = 0.1 * (i + 1);
@@ -126,7 +127,7 @@ function chunkPayload(T: number, B: number, lagS: number, o: { rho: number; std:
     offsets: sharedView(offsets)!,
     rho: o.rho, mean, std, scale: 0.9,
     lo: new Float64Array(A).fill(-1.1), hi: new Float64Array(A).fill(1.05),
-    rollout: model.rolloutSpec(), s0,
+    rollout: model.rolloutSpec(), keepStates: o.keepStates ?? true, s0,
     problem: batch.fused,
     actions: sharedView(actions)!, states: sharedView(states)!, perTerm: sharedView(batch.perTerm)!, total: sharedView(batch.total)!,
   };
@@ -156,6 +157,9 @@ describe('runChunk in the WebAssembly kernel', () => {
         { B: 100, T: 7, lagS: 0, rho: 0.3, std: false, nanMean: false, latentDim: 0, positionDelta: false },
         // state rows too wide for whole rows in the kernel: the JS path writes them
         { B: 9, T: 6, lagS: 0.08, rho: 0.5, std: true, nanMean: false, latentDim: 10, positionDelta: false },
+        // five joints: an odd action count (the kernel's last action of a step alone)
+        { B: 37, T: 8, lagS: 0.08, rho: 0.7, std: true, nanMean: true, latentDim: 0, positionDelta: false, chain: arm5() },
+        { B: 12, T: 5, lagS: 0, rho: 0, std: false, nanMean: false, latentDim: 2, positionDelta: true, chain: arm5() },
       ];
       for (const [ci, c] of cases.entries()) {
         const o = { ...c, seed: 11 + ci };
@@ -165,6 +169,7 @@ describe('runChunk in the WebAssembly kernel', () => {
         js.run(0, c.B, new FusedScratch());
         const want = bufs(js.payload);
         setFusedWasm(true);
+        const blocksBefore = kernelBlocks;
         for (const split of splits) {
           const w = chunkPayload(c.T, c.B, c.lagS, o);
           const sc = new FusedScratch();
@@ -176,6 +181,7 @@ describe('runChunk in the WebAssembly kernel', () => {
             for (let i = 0; i < g.length; i++) assert.ok(Object.is(g[i], want[k]![i]), `case ${ci} split ${split}: ${names[k]}[${i}] ${g[i]} vs ${want[k]![i]}`);
           });
         }
+        if (c.chain !== undefined) assert.ok(kernelBlocks > blocksBefore, `case ${ci}: the kernel wrote the rows`);
         // the cases clamp, and a NaN in the mean stays NaN (clampInto passes it through)
         const a = want[0]!;
         if (c.B > 2) assert.ok(a.some((v) => v === 1.05) && a.some((v) => v === -1.1), `case ${ci} clamps`);
@@ -196,6 +202,31 @@ describe('runChunk in the WebAssembly kernel', () => {
       bufs(y.payload).forEach((g, k) => g.forEach((v, i) => assert.ok(Object.is(v, bufs(z.payload)[k]![i]), `second table: ${k}[${i}]`)));
     } finally {
       FusedFkWasm.prototype.sampleRun = orig;
+      setFusedWasm(true);
+    }
+  });
+  test('keepStates false: the same actions and costs, and only the last step of the batch states written', () => {
+    const o = { rho: 0.6, std: true, nanMean: false, latentDim: 0, positionDelta: false, seed: 21 };
+    setFusedWasm(false);
+    const js = chunkPayload(12, 40, 0.08, o);
+    js.run(0, 40, new FusedScratch());
+    const want = bufs(js.payload);
+    setFusedWasm(true);
+    try {
+      const w = chunkPayload(12, 40, 0.08, { ...o, keepStates: false });
+      const sc = new FusedScratch();
+      w.run(0, 32, sc);
+      w.run(32, 40, sc);
+      const [actions, states, perTerm, total] = bufs(w.payload);
+      for (const [name, g, k] of [['actions', actions!, 0], ['perTerm', perTerm!, 2], ['total', total!, 3]] as const) {
+        for (let i = 0; i < g.length; i++) assert.ok(Object.is(g[i], want[k]![i]), `${name}[${i}]`);
+      }
+      // the last step's rows (the terminal term reads them) as the JS path wrote them, the others untouched
+      const last = 12 * 40 * (states!.length / (13 * 40));
+      assert.ok(want[1]!.subarray(0, last).some((v) => v !== 0), 'the JS path rolled out');
+      assert.ok(states!.subarray(0, last).every((v) => v === 0), 'the kernel kept the earlier states to itself');
+      for (let i = last; i < states!.length; i++) assert.ok(Object.is(states![i], want[1]![i]), `states[${i}]`);
+    } finally {
       setFusedWasm(true);
     }
   });
