@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { OnnxEncoder } from '../../src/perception/onnx-encoder.ts';
+import { DEFAULT_ENCODER_THREADS, OnnxEncoder } from '../../src/perception/onnx-encoder.ts';
 import { PerceptionPipeline } from '../../src/perception/pipeline.ts';
 import type { CompressedImageMsg, ImageMsg } from '../../src/perception/types.ts';
 import { selected } from '../args.ts';
@@ -29,13 +29,16 @@ interface CaseSpec {
   frame: FrameSpec;
   /** run with --quick too */
   quick: boolean;
+  /** ONNX Runtime intra-op threads (perception.threads; 0 = one per core) */
+  threads: number;
 }
 
 const CASES: readonly CaseSpec[] = [
-  { name: 'small-cnn/64', network: 'small-cnn', input: 64, frame: { width: 64, height: 64, jpeg: false }, quick: true },
-  { name: 'resnet18/224', network: 'resnet18', input: 224, frame: { width: 224, height: 224, jpeg: false }, quick: true },
-  { name: 'resnet18/224/from-640x480', network: 'resnet18', input: 224, frame: { width: 640, height: 480, jpeg: false }, quick: false },
-  { name: 'resnet18/224/from-640x480-jpeg', network: 'resnet18', input: 224, frame: { width: 640, height: 480, jpeg: true }, quick: false },
+  { name: 'small-cnn/64', network: 'small-cnn', input: 64, frame: { width: 64, height: 64, jpeg: false }, quick: true, threads: DEFAULT_ENCODER_THREADS },
+  { name: 'resnet18/224', network: 'resnet18', input: 224, frame: { width: 224, height: 224, jpeg: false }, quick: true, threads: DEFAULT_ENCODER_THREADS },
+  { name: 'resnet18/224/threads-per-core', network: 'resnet18', input: 224, frame: { width: 224, height: 224, jpeg: false }, quick: false, threads: 0 },
+  { name: 'resnet18/224/from-640x480', network: 'resnet18', input: 224, frame: { width: 640, height: 480, jpeg: false }, quick: false, threads: DEFAULT_ENCODER_THREADS },
+  { name: 'resnet18/224/from-640x480-jpeg', network: 'resnet18', input: 224, frame: { width: 640, height: 480, jpeg: true }, quick: false, threads: DEFAULT_ENCODER_THREADS },
 ];
 
 /** A smooth synthetic scene (gradients plus a seeded blob pattern): compresses like a camera image, unlike noise. */
@@ -80,7 +83,7 @@ export async function runPerception(ctx: SuiteContext): Promise<PerceptionReport
         nets.set(spec.network, built);
       }
       ctx.progress(`perception: ${spec.name}`);
-      const pipeline = await PerceptionPipeline.create({ encoder: { kind: 'onnx', modelPath: built.file, executionProviders: ctx.backends.onnx.providers } });
+      const pipeline = await PerceptionPipeline.create({ encoder: { kind: 'onnx', modelPath: built.file, executionProviders: ctx.backends.onnx.providers, threads: spec.threads } });
       try {
         const sample = randomF32(3 * spec.input * spec.input, 1, rng(4));
         const encoder = pipeline.encoder;
@@ -107,7 +110,7 @@ export async function runPerception(ctx: SuiteContext): Promise<PerceptionReport
           encode,
           pipeline: pipelineTiming,
           providers,
-          threads: 'ORT default',
+          threads: spec.threads === 0 ? 'one per core (ONNX Runtime default)' : String(spec.threads),
         });
       } finally {
         await pipeline.dispose();
@@ -120,7 +123,7 @@ export async function runPerception(ctx: SuiteContext): Promise<PerceptionReport
     cases,
     notes: [
       'random weights; GMAC = multiply-accumulates per frame (FLOPs ≈ 2 × GMAC; ResNet-18 is usually quoted as 1.8 "GFLOPs" = GMAC)',
-      'encoder threads: ONNX Runtime default (perception.threads unset); pipeline = decode → preprocess (resize, normalize) → encode',
+      `encoder threads: perception.threads (default ${DEFAULT_ENCODER_THREADS}; the threads-per-core case: 0, one per core); pipeline = decode → preprocess (resize, normalize) → encode`,
     ],
   };
 }

@@ -24,6 +24,7 @@ import { smallCnn } from '../models/onnx-nets.ts';
 import { GOAL_Q, START_Q } from '../problems.ts';
 import { checkTarget, type SuiteContext, type TickReport } from '../report.ts';
 import { summarize } from '../stats.ts';
+import { DEFAULT_ENCODER_THREADS } from '../../src/perception/onnx-encoder.ts';
 
 /** bus time between a camera frame and the agent tick that uses it, s */
 const PHASE_S = 0.001;
@@ -128,6 +129,7 @@ export async function runTick(ctx: SuiteContext): Promise<TickReport> {
     const notes = [
       `${simNode.stats.images} frames rendered, ${agentNode.stats.published} commands sent, ${agentNode.stats.overruns} overruns`,
       'the simulator and camera rendering run before the frame is delivered and are not part of the latency',
+      `the encoder runs on ${DEFAULT_ENCODER_THREADS} ONNX Runtime thread(s) (perception.threads default)`,
     ];
     const aroundPlan = summarize(around);
     if (missed > 0) notes.push(`${missed} ticks had no frame or no command and were not counted`);

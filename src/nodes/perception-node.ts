@@ -110,7 +110,7 @@ export function pipelineConfigFromParams(p: OdraConfig['perception']): { config:
     notices.push(`perception.execution_providers: only cuda and cpu are available here; using [${providers.join(', ') || 'cpu'}]`);
   }
   const config: PerceptionConfig = {
-    encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'] },
+    encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'], threads: p.threads },
     preprocess: { width: p.width, height: p.height, mean: p.mean, std: p.std, layout: p.layout, channelOrder: p.channel_order },
     maxPixels: p.max_pixels,
   };

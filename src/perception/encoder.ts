@@ -36,7 +36,7 @@ export interface EncoderConfig {
   inputName?: string;
   /** Model output holding the latent; default: the first output. */
   outputName?: string;
-  /** ONNX Runtime intra-op threads; 0 or omitted lets the runtime choose. */
+  /** ONNX Runtime intra-op threads on the CPU; 0 lets the runtime choose (one per core). Default 1 (perception.threads). */
   threads?: number;
 }
 

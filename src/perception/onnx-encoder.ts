@@ -110,6 +110,9 @@ export class OnnxEncoder implements Encoder {
   }
 }
 
+/** one thread unless configured: a runtime-sized pool spins on every core, against the planner (perception.threads) */
+export const DEFAULT_ENCODER_THREADS = 1;
+
 async function createSession(bytes: Uint8Array, providers: readonly OnnxProviderName[], threads: number): Promise<InferenceSession> {
   const options: InferenceSession.SessionOptions = {
     executionProviders: [...providers],
@@ -145,13 +148,13 @@ export async function configureOnnxEncoder(config: EncoderConfig, preprocess: Pr
   let providers: readonly OnnxProviderName[] = choice.providers;
   let session: InferenceSession;
   try {
-    session = await createSession(bytes, providers, config.threads ?? 0);
+    session = await createSession(bytes, providers, config.threads ?? DEFAULT_ENCODER_THREADS);
   } catch (err) {
     if (providers.length === 1) throw issuesError([{ path, message: `${file}: not a loadable ONNX model (${message(err)})` }]);
     note(`onnx providers [${providers.join(', ')}] failed for ${file} (${message(err)}); using [cpu]`);
     providers = ['cpu'];
     try {
-      session = await createSession(bytes, providers, config.threads ?? 0);
+      session = await createSession(bytes, providers, config.threads ?? DEFAULT_ENCODER_THREADS);
     } catch (err2) {
       throw issuesError([{ path, message: `${file}: not a loadable ONNX model (${message(err2)})` }]);
     }

@@ -168,7 +168,7 @@ async function prepareLatents(node: RclNode, config: OdraConfig | null, opts: Ag
   }
   const pipeline = await PerceptionPipeline.create(
     {
-      encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'] },
+      encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'], threads: p.threads },
       preprocess: { width: p.width, height: p.height, mean: p.mean, std: p.std, layout: p.layout, channelOrder: p.channel_order },
       maxPixels: p.max_pixels,
     },

@@ -76,7 +76,7 @@ export async function learnedEncoderPipeline(config: OdraConfig, encoder: { path
   const providers = p.execution_providers.filter((x): x is 'cuda' | 'cpu' => x === 'cuda' || x === 'cpu');
   const pipeline = await PerceptionPipeline.create(
     {
-      encoder: { kind: 'onnx', modelPath: encoder.path, executionProviders: providers.length > 0 ? providers : ['cpu'] },
+      encoder: { kind: 'onnx', modelPath: encoder.path, executionProviders: providers.length > 0 ? providers : ['cpu'], threads: p.threads },
       maxPixels: p.max_pixels,
     },
     { log },

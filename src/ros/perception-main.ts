@@ -71,7 +71,7 @@ export async function runPerception(argv: readonly string[], loadedIn?: LoadedRc
     const providers = p.execution_providers.filter((x): x is 'cuda' | 'cpu' => x === 'cuda' || x === 'cpu');
     pipeline = await PerceptionPipeline.create(
       {
-        encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'] },
+        encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'], threads: p.threads },
         preprocess: { width: p.width, height: p.height, mean: p.mean, std: p.std, layout: p.layout, channelOrder: p.channel_order },
         maxPixels: p.max_pixels,
       },

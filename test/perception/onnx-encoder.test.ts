@@ -48,6 +48,23 @@ function frame(seed: number): { msg: ImageMsg; nchw: Float32Array } {
 }
 
 describe('ONNX encoder', () => {
+  test('the same latents on one thread (the default), two, and one per core (threads 0)', async () => {
+    const latents: Float32Array[] = [];
+    for (const threads of [undefined, 2, 0]) {
+      const encoder = threads === undefined ? { kind: 'onnx' as const, modelPath: path('enc.onnx') } : { kind: 'onnx' as const, modelPath: path('enc.onnx'), threads };
+      const pipeline = await PerceptionPipeline.create({ encoder, preprocess: { mean: MEAN, std: STD } });
+      try {
+        const r = await pipeline.encodeMessage(frame(7).msg);
+        if (!r.ok) assert.fail(r.detail);
+        latents.push(r.latent.slice());
+      } finally {
+        await pipeline.dispose();
+      }
+    }
+    const ref = convEncoderReference(weights, frame(7).nchw, 1, S, S);
+    for (const l of latents) assert.ok(maxAbsDiff(l, ref) <= 1e-4, `max abs error ${maxAbsDiff(l, ref)}`);
+  });
+
   test('camera frame → latent matches a plain TypeScript forward pass (≤ 1e-4)', async () => {
     const pipeline = await PerceptionPipeline.create({ encoder: { kind: 'onnx', modelPath: path('enc.onnx') }, preprocess: { mean: MEAN, std: STD } });
     assert.equal(pipeline.latentDim, 5);
