@@ -109,8 +109,8 @@ let eps0 = new Float64Array(0);
 
 /**
  * Writes samples 1 .. B-1 of `buf.actions` around `s.mean` (sample 0 is the caller's), rolls the batch
- * out (into `buf.states` unless `s.keepStates` is false) and returns each sample's cost: what the sequential loop (noise.fill + writeNoisySample per sample,
- * then rolloutAndCost) returns, bit for bit. For a kinematic model under a fused cost this runs chunk by
+ * out (into `buf.states` unless `s.keepStates` is false) and returns each sample's cost: what the
+ * sequential loop (noise.fill + writeNoisySample per sample, then rolloutAndCost) returns, bit for bit. For a kinematic model under a fused cost this runs chunk by
  * chunk on this thread and the cost workers (runChunk); otherwise sequentially.
  */
 export async function sampleRolloutAndCost(problem: PlanProblem, buf: BatchBuffers, B: number, s: BatchSampling): Promise<Float64Array> {
