@@ -96,14 +96,15 @@ describe('chunked batches', () => {
 });
 
 /** A chunk payload for arm6PlanProblem(T, …) (optionally with a latent), as sampleRolloutAndCost builds it. */
-function chunkPayload(T: number, B: number, lagS: number, o: { rho: number; std: boolean; nanMean: boolean; latentDim: number; positionDelta: boolean; seed: number; keepStates?: boolean; chain?: RobotChain }): { payload: BatchChunkPayload; run: (b0: number, b1: number, sc: FusedScratch) => void } {
+function chunkPayload(T: number, B: number, lagS: number, o: { rho: number; std: boolean; nanMean: boolean; latentDim: number; positionDelta: boolean; seed: number; keepStates?: boolean; chain?: RobotChain; latentGoal?: boolean }): { payload: BatchChunkPayload; run: (b0: number, b1: number, sc: FusedScratch) => void } {
   const chain = o.chain ?? arm6();
   const base = arm6PlanProblem(T, { lagS, moving: true, actionBound: 1.5, chain });
   const model = new KinematicModel({ dof: chain.dof, dtS: 0.05, actuatorLagS: lagS, latentDim: o.latentDim, actionKind: o.positionDelta ? 'position_delta' : 'velocity' });
   const s0 = new Float64Array(model.stateDim);
   for (let i = 0; i < o.latentDim; i++) s0[i] = 0.1 * (i + 1);
   s0.set(base.s0.subarray(0, 2 * chain.dof), model.layout.qOffset);
-  const problem: PlanProblem = { ...base, layout: model.layout, model, s0 };
+  const goal = o.latentGoal === true ? { ...base.goal, latent: Float64Array.from({ length: o.latentDim }, (_, i) => 0.5 - 0.2 * i) } : base.goal;
+  const problem: PlanProblem = { ...base, layout: model.layout, model, s0, goal };
   const A = model.actionDim;
   const batch = problem.cost.fusedBatch(problem, T, B, A)!;
   assert.ok(batch !== null, 'the cost is fused');
@@ -205,6 +206,33 @@ describe('runChunk in the WebAssembly kernel', () => {
       setFusedWasm(true);
     }
   });
+  test('keepStates false under a latent goal: every state row comes back (the latent goal reads them), the same costs', () => {
+    const o = { rho: 0.3, std: false, nanMean: false, latentDim: 3, positionDelta: false, seed: 23, latentGoal: true };
+    setFusedWasm(false);
+    const js = chunkPayload(10, 40, 0.08, o);
+    js.run(0, 40, new FusedScratch());
+    const want = bufs(js.payload);
+    setFusedWasm(true);
+    const w = chunkPayload(10, 40, 0.08, { ...o, keepStates: false });
+    const orig = FusedFkWasm.prototype.sampleRun;
+    const allStates: boolean[] = [];
+    FusedFkWasm.prototype.sampleRun = function (...a: Parameters<typeof orig>) {
+      allStates.push(a[6] ?? true);
+      return orig.apply(this, a);
+    };
+    try {
+      w.run(0, 40, new FusedScratch());
+    } finally {
+      FusedFkWasm.prototype.sampleRun = orig;
+    }
+    assert.ok(allStates.length > 0 && allStates.every((x) => x), 'the kernel ran and wrote every state row');
+    const got = bufs(w.payload);
+    const latentTerm = w.payload.problem.terms.findIndex((t) => t.type === 'latent_goal');
+    assert.ok(latentTerm >= 0, 'the latent goal is one of the terms');
+    assert.ok(got[2]![latentTerm * 40 + 5]! > 0, 'and costs something');
+    got.forEach((g, k) => g.forEach((v, i) => assert.ok(Object.is(v, want[k]![i]), `${['actions', 'states', 'perTerm', 'total'][k]}[${i}]`)));
+  });
+
   test('keepStates false: the same actions and costs, and only the last step of the batch states written', () => {
     const o = { rho: 0.6, std: true, nanMean: false, latentDim: 0, positionDelta: false, seed: 21 };
     setFusedWasm(false);
