@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { buildCostTerms } from '../../src/agent/cost-terms.ts';
 import { defaultCostSettings } from '../../src/agent/settings.ts';
 import { CostEvaluator, sharedF64 } from '../../src/cost/evaluator.ts';
-import { costThreads, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
+import { costThreads, lastCostJob, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
 import { MppiPlanner } from '../../src/planner/mppi.ts';
 import { DEFAULT_PLANNER_SETTINGS } from '../../src/planner/planner.ts';
 import { arm6, arm6PlanProblem, rng } from './helpers.ts';
@@ -44,6 +44,37 @@ describe('cost worker threads', () => {
       assert.deepEqual(ev.total, oneTotal, `totals are bit-identical (repeat ${rep})`);
       assert.deepEqual(ev.perTerm, onePer, `per-term costs are bit-identical (repeat ${rep})`);
     }
+  });
+
+  test('a problem changed in place between evaluations reaches the workers', async () => {
+    setCostThreads(2);
+    assert.equal(await startCostWorkers(), 2, 'both workers start');
+    const p = arm6PlanProblem(16);
+    const T = p.horizon;
+    const B = 640;
+    const A = p.model.actionDim;
+    const next = rng(9);
+    const actions = sharedF64(T * B * A);
+    for (let i = 0; i < actions.length; i++) actions[i] = 2 * (2 * next() - 1);
+    const states = sharedF64((T + 1) * B * p.model.stateDim);
+    await p.model.rollout(p.s0, actions, T, B, states);
+    const chain = arm6();
+    const one = new CostEvaluator(buildCostTerms(defaultCostSettings()), chain, { parallel: false });
+    const par = new CostEvaluator(buildCostTerms(defaultCostSettings()), chain);
+    const before = par.evaluate(p, states, actions, T, B, A).total.slice();
+    assert.deepEqual(par.evaluate(p, states, actions, T, B, A).total, before, 'the same problem again: the same costs');
+    // the goal and the keep-out box move in place, as a caller reusing its arrays does
+    p.goal.eePosition![0]! += 0.07;
+    p.keepOut.boxes[2]! -= 0.05;
+    const want = one.evaluate(p, states, actions, T, B, A).total.slice();
+    assert.notDeepEqual(want, before, 'the change moves the costs');
+    // repeated until the workers took chunks of one (a loaded machine may leave a job to the caller)
+    let byWorkers = 0;
+    for (let rep = 0; rep < 8 && byWorkers === 0; rep++) {
+      assert.deepEqual(par.evaluate(p, states, actions, T, B, A).total, want, `the workers evaluate the changed problem (repeat ${rep})`);
+      byWorkers = lastCostJob()?.byWorkers ?? 0;
+    }
+    assert.ok(byWorkers > 0, 'the workers took chunks of it');
   });
 
   test('MPPI plans the same with 0, 1 and 2 worker threads', async () => {
