@@ -102,3 +102,33 @@ export function randomF32(n: number, scale: number, next: () => number): Float32
   for (let i = 0; i < n; i++) out[i] = (2 * next() - 1) * scale;
   return out;
 }
+
+/** How two versions compare when each round timed both (see bench/paired.ts). */
+export interface PairedSummary {
+  rounds: number;
+  /** median of each version's per-round times */
+  aMs: number;
+  bMs: number;
+  /** per-round b/a: median and the middle half (25th–75th percentile) */
+  ratio: number;
+  ratioLow: number;
+  ratioHigh: number;
+}
+
+/**
+ * Summarizes paired rounds: round i timed version a (a[i]) and version b (b[i]) back to back, so the
+ * machine's drift, slow next to the rounds, divides out of b[i]/a[i] while it moves a and b alike.
+ */
+export function pairedSummary(a: readonly number[], b: readonly number[]): PairedSummary {
+  if (a.length !== b.length || a.length === 0) throw new Error(`paired rounds: ${a.length} and ${b.length} times`);
+  const sorted = (xs: readonly number[]): Float64Array => Float64Array.from(xs).sort();
+  const ratios = sorted(a.map((x, i) => b[i]! / x));
+  return {
+    rounds: a.length,
+    aMs: percentile(sorted(a), 0.5),
+    bMs: percentile(sorted(b), 0.5),
+    ratio: percentile(ratios, 0.5),
+    ratioLow: percentile(ratios, 0.25),
+    ratioHigh: percentile(ratios, 0.75),
+  };
+}

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { parseBenchArgs, selected, SUITES } from '../../bench/args.ts';
 import { num, table } from '../../bench/format.ts';
 import { checkTarget } from '../../bench/report.ts';
-import { measure, percentile, scaledFor, summarize } from '../../bench/stats.ts';
+import { measure, pairedSummary, percentile, scaledFor, summarize } from '../../bench/stats.ts';
 
 describe('bench statistics', () => {
   test('nearest-rank percentiles', () => {
@@ -13,6 +13,19 @@ describe('bench statistics', () => {
     assert.equal(percentile(sorted, 1), 100, 'p100 is the max');
     assert.equal(percentile([7], 0.99), 7, 'one sample');
     assert.ok(Number.isNaN(percentile([], 0.5)), 'no samples: NaN');
+  });
+
+  test('paired rounds: the ratio divides out a drift that moves both versions alike', () => {
+    // the machine slows down 3× over the rounds; b is 10 % faster than a in every round
+    const a = Array.from({ length: 9 }, (_, i) => 10 * (1 + 0.25 * i));
+    const b = a.map((x) => 0.9 * x);
+    const s = pairedSummary(a, b);
+    assert.equal(s.rounds, 9);
+    assert.equal(s.aMs, 20, 'median of a');
+    assert.ok(Math.abs(s.bMs - 18) < 1e-12, 'median of b');
+    for (const r of [s.ratio, s.ratioLow, s.ratioHigh]) assert.ok(Math.abs(r - 0.9) < 1e-12, `ratio ${r}`);
+    assert.throws(() => pairedSummary([1, 2], [1]), /paired rounds/);
+    assert.throws(() => pairedSummary([], []), /paired rounds/);
   });
 
   test('summarize sorts and reports p50, p99, mean, min, max', () => {
