@@ -3,10 +3,9 @@
  * held-out recordings, the closed-loop goal-image run, and optionally the far-goal comparison with and
  * without latent subgoals.
  */
-import { loadLearnedWorldModel } from '../world-model/learned.ts';
 import { loadDataset, splitSegments } from './dataset.ts';
 import { LatentRoadmap } from './latent-roadmap.ts';
-import { FAR_GOALS, NEAR_GOALS, runGoalImageEpisodes, type GoalImageEpisode, type GoalImageReport, type GoalImageRunOptions, type SubgoalOptions } from './goal-episodes.ts';
+import { FAR_GOALS, loadEpisodeModel, NEAR_GOALS, runGoalImageEpisodes, type GoalImageEpisode, type GoalImageReport, type GoalImageRunOptions, type SubgoalOptions } from './goal-episodes.ts';
 import { latentMetrics, type LatentMetrics } from './latent-metrics.ts';
 import { resolveTrainConfig } from './train-config.ts';
 
@@ -43,7 +42,7 @@ export interface EvaluateReport {
 }
 
 export async function evaluateLearnedModel(opts: EvaluateOptions): Promise<EvaluateReport> {
-  const loaded = await loadLearnedWorldModel(opts.modelDir);
+  const loaded = await loadEpisodeModel(opts.modelDir, { agentConfigFile: opts.agentConfigFile });
   try {
     const spec = loaded.spec;
     const training = spec.training as { seed?: number; valFraction?: number; data?: Record<string, unknown> };

@@ -263,8 +263,18 @@ export interface Setup {
 }
 
 /** The run's configuration, robot, chains and draw region for a model (shared with `odra sim --goal image`). */
+/** The agent configuration the episodes run under (opts.agentConfigFile and configOverrides). */
+function episodeConfig(opts: Pick<GoalImageRunOptions, 'agentConfigFile' | 'configOverrides'>): OdraConfig {
+  return loadConfig({ files: [opts.agentConfigFile ?? 'config/odra_agent.yaml'], ...(opts.configOverrides !== undefined ? { overrides: opts.configOverrides } : {}) });
+}
+
+/** Loads a model directory for episodes with the configuration's `world_model.threads`, as the agent does. */
+export async function loadEpisodeModel(modelDir: string, opts: Pick<GoalImageRunOptions, 'agentConfigFile' | 'configOverrides'>): Promise<LoadedLearnedWorldModel> {
+  return loadLearnedWorldModel(modelDir, { threads: episodeConfig(opts).world_model.threads });
+}
+
 export function goalImageSetup(opts: GoalImageRunOptions, loaded: LoadedLearnedWorldModel): Setup {
-  const cfg = loadConfig({ files: [opts.agentConfigFile ?? 'config/odra_agent.yaml'], ...(opts.configOverrides !== undefined ? { overrides: opts.configOverrides } : {}) });
+  const cfg = episodeConfig(opts);
   const urdfPath = opts.urdfPath ?? (cfg.robot.description_file !== '' ? cfg.robot.description_file : 'config/robots/odra_arm.urdf');
   const urdfXml = readFileSync(urdfPath, 'utf8');
   const robot = parseUrdf(urdfXml, urdfPath);
@@ -363,7 +373,7 @@ function l1(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Runs goal-image episodes and reports success (judged by the simulator), guardrail violations and plan times. */
 export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<GoalImageReport> {
   if (!opts.model && !opts.modelDir) throw new Error('goal-image episodes: give modelDir or model');
-  const loaded = opts.model ?? (await loadLearnedWorldModel(opts.modelDir!));
+  const loaded = opts.model ?? (await loadEpisodeModel(opts.modelDir!, opts));
   const s = goalImageSetup(opts, loaded);
   const { chain, settings } = s;
   const names = [...chain.jointNames];

@@ -65,6 +65,8 @@ export interface LoadedLearnedWorldModel {
   /** the parsed model.json */
   spec: LearnedModelJson;
   dir: string;
+  /** intra-op threads of its rollout graphs for large batches (options.threads, capped at the cores) */
+  threads: number;
 }
 
 /** Thrown when a model directory is missing files or describes an unusable model; lists every problem. */
@@ -441,5 +443,5 @@ export async function loadLearnedWorldModel(dir: string, opts: LoadLearnedOption
   }
   const model = new LearnedWorldModel(spec, predW, predSession, { fused: opts.fusedRollout === false ? false : { threads, providers: ['cpu'] } });
   const encoder = new LatentEncoder(spec, encSession, encSession ? null : new EncoderF64(spec.encoder.image, spec.encoder.mlp, encW));
-  return { model, encoder, latentDim: spec.latentDim, spec, dir };
+  return { model, encoder, latentDim: spec.latentDim, spec, dir, threads };
 }

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_TABLE_BOX, NEAR_GOALS, robotWithinSupport, runGoalImageEpisodes, sampleGoalPair } from '../../src/learn/goal-episodes.ts';
+import { DEMO_TABLE_BOX, loadEpisodeModel, NEAR_GOALS, robotWithinSupport, runGoalImageEpisodes, sampleGoalPair } from '../../src/learn/goal-episodes.ts';
 import { ClearanceChecker, DEMO_ARM_REGION, jointRegion } from '../../src/learn/workspace.ts';
 import { buildChain } from '../../src/robot/kinematics.ts';
 import { Rng } from '../../src/sim/random.ts';
@@ -89,6 +89,24 @@ describe('goal-image episodes', () => {
       maxTicks: 1,
     });
     assert.deepEqual(again.episodes[0]!.goal, r.episodes[0]!.goal);
+  });
+});
+
+describe('the model of goal-image episodes (odra eval, odra sim --goal image)', () => {
+  test('loads with the configuration\'s world_model.threads, as the agent does', async () => {
+    const json = tinyModelJson({ latentDim: 4, dof: 6, hidden: [16], image: 8 });
+    await writeTinyModelDir(join(dir, 't'), json, { predictorScale: 0.3, jointNames: JOINTS });
+    const one = await loadEpisodeModel(join(dir, 't'), { agentConfigFile: DEMO_AGENT_CONFIG, configOverrides: { 'world_model.threads': 1 } });
+    const dflt = await loadEpisodeModel(join(dir, 't'), { agentConfigFile: DEMO_AGENT_CONFIG });
+    try {
+      assert.equal(one.threads, 1);
+      assert.equal(dflt.threads, Math.min(2, availableParallelism()), 'the default, capped at the cores');
+    } finally {
+      for (const m of [one, dflt]) {
+        await m.model.dispose();
+        await m.encoder.dispose();
+      }
+    }
   });
 });
 
