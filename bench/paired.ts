@@ -50,6 +50,8 @@ function parse(argv: readonly string[]): Options {
     for (const f of ['bench/problems.ts', 'src/planner/registry.ts', 'src/cost/parallel.ts']) {
       if (!existsSync(join(d, f))) throw new Error(`${d}: no ${f} (a checkout of odra with src/ and bench/ is needed)`);
     }
+    // without its kernel a checkout would run the JavaScript cost and compare that instead
+    if (existsSync(join(d, 'wasm')) && !existsSync(join(d, 'wasm/fused-fk.wasm'))) throw new Error(`${d}: wasm/fused-fk.wasm is not built (npm run build:wasm there)`);
   }
   return { ...o, dirs: [dirs[0]!, dirs[1]!] };
 }
