@@ -47,6 +47,10 @@ export function formatReport(r: BenchReport): string {
   out.push(`odra bench — ${r.date}${r.quick ? ' (--quick)' : ''}${r.filters.length > 0 ? `, filter ${r.filters.join(', ')}` : ''}\n`);
   out.push(`machine: ${m.cpus} × ${m.cpuModel}, ${m.totalMemGiB} GiB, node ${m.node} ${m.platform}-${m.arch}; onnxruntime-node ${m.onnxruntime}, tfjs ${m.tfjs}\n`);
   out.push(`load average (1/5/15 min): ${m.loadAvg.join(' / ')} at the start, ${r.loadAvgEnd.join(' / ')} at the end\n`);
+  if (r.drift) {
+    const d = r.drift;
+    out.push(`machine speed: ${d.case} ${num(d.startGflops)} GFLOP/s at the start, ${num(d.endGflops)} at the end (${d.change >= 0 ? '+' : ''}${(100 * d.change).toFixed(1)} %)\n`);
+  }
   out.push(`backends: tfjs '${r.backends.tfjs.name}', ONNX Runtime providers [${r.backends.onnx.providers.join(', ')}]\n`);
   for (const n of r.notices) out.push(`notice: ${n}\n`);
   out.push(`repetitions: ${r.repeat.warmup} warm-up, then ${r.repeat.minRuns}–${r.repeat.maxRuns} runs and at least ${r.repeat.minTimeMs} ms per case (fewer for slow cases; n says how many)\n`);

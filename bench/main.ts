@@ -7,7 +7,7 @@ import { setCostThreads, startCostWorkers } from '../src/cost/parallel.ts';
 import { parseBenchArgs, USAGE, type SuiteName } from './args.ts';
 import { chooseBackends, loadAvgNow, machineInfo } from './env.ts';
 import { formatReport } from './format.ts';
-import { REPORT_SCHEMA, type BenchReport, type SuiteContext } from './report.ts';
+import { DRIFT_NOTICE, REPORT_SCHEMA, type BenchReport, type SuiteContext } from './report.ts';
 import { repeatOptions } from './stats.ts';
 
 async function runSuite(name: SuiteName, ctx: SuiteContext, report: BenchReport): Promise<void> {
@@ -87,6 +87,19 @@ export async function runBench(argv: readonly string[], io: CliIo): Promise<numb
     const t0 = performance.now();
     await runSuite(suite, ctx, report);
     progress(`${suite} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  if (report.peak !== undefined && args.suites.some((s) => s !== 'peak')) {
+    const { measureDrift } = await import('./suites/peak.ts');
+    const drift = await measureDrift(ctx, report.peak);
+    if (drift !== null) {
+      report.drift = drift;
+      if (Math.abs(drift.change) > DRIFT_NOTICE) {
+        report.notices.push(
+          `the machine's GEMM speed moved ${drift.change > 0 ? 'up' : 'down'} ${Math.abs(100 * drift.change).toFixed(0)} % during this run ` +
+            `(${drift.case}: ${drift.startGflops.toFixed(1)} → ${drift.endGflops.toFixed(1)} GFLOP/s); verdicts near a target move with it`,
+        );
+      }
+    }
   }
   report.durationS = (performance.now() - started) / 1000;
   report.loadAvgEnd = loadAvgNow();

@@ -42,6 +42,26 @@ export interface PeakReport {
   notices: string[];
 }
 
+/**
+ * The machine's speed at the start and at the end of a run: the peak suite's fastest all-core ONNX
+ * Runtime GEMM case measured again after the other suites. On a shared machine the verdicts near a
+ * target move with it.
+ */
+export interface DriftCheck {
+  case: string;
+  startGflops: number;
+  endGflops: number;
+  /** end / start − 1 */
+  change: number;
+}
+
+/** A drift beyond this fraction (either way) gets a notice in the report. */
+export const DRIFT_NOTICE = 0.15;
+
+export function driftOf(start: PeakCase, end: PeakCase): DriftCheck {
+  return { case: start.name, startGflops: start.gflops, endGflops: end.gflops, change: end.gflops / start.gflops - 1 };
+}
+
 export interface PlannerCase {
   name: string;
   planner: string;
@@ -141,6 +161,8 @@ export interface BenchReport {
   perception?: PerceptionReport;
   tick?: TickReport;
   memory?: MemoryReport;
+  /** when the peak suite and another suite ran */
+  drift?: DriftCheck;
   durationS: number;
   /** load averages when the run ended */
   loadAvgEnd: number[];

@@ -8,7 +8,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { OnnxProviderName } from '../../src/compute/onnx-providers.ts';
 import { selected } from '../args.ts';
 import { matmulNet } from '../models/onnx-nets.ts';
-import type { PeakCase, PeakReport, SuiteContext } from '../report.ts';
+import { driftOf, type DriftCheck, type PeakCase, type PeakReport, type SuiteContext } from '../report.ts';
 import { measure, randomF32, rng, scaledFor, type RepeatOptions } from '../stats.ts';
 
 /** [m, k, n]: a planner-sized batch and a larger one. */
@@ -120,4 +120,18 @@ export async function runPeak(ctx: SuiteContext): Promise<PeakReport> {
   }
   cases.push(...(await tfjsCases(ctx, notices)));
   return { cases, onnxPeakGflops: onnxPeaks(cases), notices };
+}
+
+/**
+ * Measures the peak's fastest ONNX Runtime case on every core again (after the other suites), to say
+ * how far the machine's speed moved during the run; null when the peak suite measured no such case.
+ */
+export async function measureDrift(ctx: SuiteContext, peak: PeakReport): Promise<DriftCheck | null> {
+  const allCores = Math.max(...onnxThreadCounts(ctx.machine.cpus));
+  let start: PeakCase | null = null;
+  for (const c of peak.cases) if (c.engine === 'onnx' && c.threads === allCores && (start === null || c.gflops > start.gflops)) start = c;
+  if (start === null) return null;
+  ctx.progress(`peak again: onnx MatMul ${start.m}×${start.k}×${start.n}, ${start.threads} thread(s)`);
+  const end = await onnxMatmulCase([start.m, start.k, start.n], start.threads, ctx.backends.onnx.providers, ctx.repeat);
+  return driftOf(start, end);
 }

@@ -109,6 +109,18 @@ describe('odra bench', () => {
     assert.ok(p.notes.some((n) => n.includes('targets not measured')), 'the unmeasured targets are named');
   });
 
+  test('with the peak and another suite, the peak is measured again at the end: the machine speed line', async () => {
+    const { report } = await benchJson(['--suite', 'peak', '--suite', 'planners', '--filter', 'onnx/t', '--filter', 'sim-default']);
+    const drift = report['drift'] as { case: string; startGflops: number; endGflops: number; change: number };
+    assert.ok(drift !== undefined, 'a drift check');
+    assert.match(drift.case, /^onnx\/t\d+\//, 'an ONNX Runtime case on every core');
+    assertPositive({ start: drift.startGflops, end: drift.endGflops }, 'drift');
+    assert.ok(Math.abs(drift.endGflops / drift.startGflops - 1 - drift.change) < 1e-12, 'change = end / start − 1');
+    const c = capture();
+    assert.equal(await run(['--quick', '--suite', 'peak', '--suite', 'planners', '--filter', 'onnx/t', '--filter', 'sim-default'], c.io), 0);
+    assert.match(c.stdout(), /^machine speed: onnx\/t\d+\/\S+ [\d.]+ GFLOP\/s at the start, [\d.]+ at the end \([+-][\d.]+ %\)$/m, 'the machine speed line');
+  });
+
   test('the table names the backends, the machine and each target with PASS or MISS', async () => {
     const c = capture();
     assert.equal(await run(['--quick', '--suite', 'planners', '--filter', 'sim-default'], c.io), 0, 'exit code 0');
