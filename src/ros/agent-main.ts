@@ -174,7 +174,10 @@ async function prepareLatents(node: RclNode, config: OdraConfig | null, opts: Ag
     },
     { log: (m) => node.logger.info(m) },
   );
-  node.logger.info(`perception: ${p.encoder} encoder, latent size ${pipeline.latentDim}`);
+  node.logger.info(`perception: ${p.encoder} encoder, latent size ${pipeline.latentDim}, ${p.threads === 0 ? 'one ONNX Runtime thread per core' : `${p.threads} ONNX Runtime thread(s)`}`);
+  if (p.threads !== 1 && p.encoder === 'onnx') {
+    node.logger.warn(`perception.threads ${p.threads}: the encoder's thread pool shares the cores with the planner inside this process and can delay its ticks; 1 keeps the latency steady (or run the encoder in odra_perception)`);
+  }
   return { kind: 'camera', pipeline };
 }
 
