@@ -48,21 +48,8 @@ const F_MAX = -Math.log(1 - BARRIER_X_MAX) - BARRIER_X_MAX;
 const DF_MAX = 1 / (1 - BARRIER_X_MAX) - 1;
 const D2F_MAX = 1 / ((1 - BARRIER_X_MAX) * (1 - BARRIER_X_MAX));
 
-/** flags of evalBlock: which sums to compute (bit of accumulator slot s: s < 4 ? 1 << s : 1 << (s + 1)) */
-export const WASM_EP = 1;
-export const WASM_EO = 2;
-export const WASM_KO = 4;
-export const WASM_SC = 8;
-/** forward kinematics (and the tip of t = T) in the kernel */
+/** flag of evalBlock: forward kinematics (and the tip of t = T) in the kernel; the sums' flags: wasmSlotFlag */
 export const WASM_FK = 16;
-export const WASM_JG = 32;
-export const WASM_PO = 64;
-export const WASM_JL = 128;
-export const WASM_VL = 256;
-export const WASM_AL = 512;
-export const WASM_SM = 1024;
-export const WASM_EF = 2048;
-const WASM_ACTION = WASM_SM | WASM_EF;
 
 /** the terms the kernel sums, in the order of its accumulator slots */
 export const WASM_TERMS = [
@@ -70,10 +57,12 @@ export const WASM_TERMS = [
   'joint_goal', 'posture', 'joint_limits', 'velocity_limits', 'acceleration_limits', 'smoothness', 'effort',
 ] as const;
 export type WasmTermType = (typeof WASM_TERMS)[number];
-/** the flag of accumulator slot s */
+/** the flag of accumulator slot s (around WASM_FK: the FK terms' slots below it, the joint-space ones above) */
 export function wasmSlotFlag(s: number): number {
   return s < 4 ? 1 << s : 1 << (s + 1);
 }
+/** the terms that read the action rows */
+const WASM_ACTION = wasmSlotFlag(WASM_TERMS.indexOf('smoothness')) | wasmSlotFlag(WASM_TERMS.indexOf('effort'));
 
 /** what the kernel needs of a term's slot (fused.ts, Slot; k < 0: inactive) */
 export interface WasmSlot {
