@@ -32,7 +32,7 @@
 import type { OdraConfig } from '../config/schema.ts';
 import { fusedKernelNotice } from '../cost/fused.ts';
 import type { AgentNodeOptions } from '../nodes/agent-node.ts';
-import { PerceptionNode } from '../nodes/perception-node.ts';
+import { PerceptionNode, pipelineConfigFromParams } from '../nodes/perception-node.ts';
 import type { PerceptionPipeline } from '../perception/pipeline.ts';
 import { loadAgentChain, resolveAgentConfig } from './agent-config.ts';
 import { AgentLifecycle, type AgentAssembly, type TransitionResult } from './agent-lifecycle.ts';
@@ -161,19 +161,9 @@ async function prepareLatents(node: RclNode, config: OdraConfig | null, opts: Ag
   if (config === null || config.perception.encoder === 'none') return { kind: 'none' };
   const { PerceptionPipeline } = await import('../perception/pipeline.ts');
   const p = config.perception;
-  // the ONNX runtime here offers cuda and cpu; other names are skipped as unavailable
-  const providers = p.execution_providers.filter((x): x is 'cuda' | 'cpu' => x === 'cuda' || x === 'cpu');
-  if (providers.length < p.execution_providers.length) {
-    node.logger.warn(`perception.execution_providers: only cuda and cpu are available; using [${providers.join(', ') || 'cpu'}]`);
-  }
-  const pipeline = await PerceptionPipeline.create(
-    {
-      encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'], threads: p.threads },
-      preprocess: { width: p.width, height: p.height, mean: p.mean, std: p.std, layout: p.layout, channelOrder: p.channel_order },
-      maxPixels: p.max_pixels,
-    },
-    { log: (m) => node.logger.info(m) },
-  );
+  const { config: pc, notices } = pipelineConfigFromParams(p);
+  for (const n of notices) node.logger.warn(n);
+  const pipeline = await PerceptionPipeline.create(pc, { log: (m) => node.logger.info(m) });
   node.logger.info(`perception: ${p.encoder} encoder, latent size ${pipeline.latentDim}, ${p.threads === 0 ? 'one ONNX Runtime thread per core' : `${p.threads} ONNX Runtime thread(s)`}`);
   if (p.threads !== 1 && p.encoder === 'onnx') {
     node.logger.warn(`perception.threads ${p.threads}: the encoder's thread pool shares the cores with the planner inside this process and can delay its ticks; 1 keeps the latency steady (or run the encoder in odra_perception)`);

@@ -71,16 +71,11 @@ export async function loadLearnedAgentModel(config: OdraConfig): Promise<Learned
  * PerceptionConfigError, or an Error when the encoder's latent size is not the model's.
  */
 export async function learnedEncoderPipeline(config: OdraConfig, encoder: { path: string; latentDim: number }, log: (m: string) => void): Promise<PerceptionPipeline> {
-  const { PerceptionPipeline } = await import('../perception/pipeline.ts');
-  const p = config.perception;
-  const providers = p.execution_providers.filter((x): x is 'cuda' | 'cpu' => x === 'cuda' || x === 'cpu');
-  const pipeline = await PerceptionPipeline.create(
-    {
-      encoder: { kind: 'onnx', modelPath: encoder.path, executionProviders: providers.length > 0 ? providers : ['cpu'], threads: p.threads },
-      maxPixels: p.max_pixels,
-    },
-    { log },
-  );
+  const [{ PerceptionPipeline }, { pipelineConfigFromParams }] = await Promise.all([import('../perception/pipeline.ts'), import('../nodes/perception-node.ts')]);
+  // the perception.* parameters but the preprocessing, which comes from the encoder's metadata
+  const { config: pc, notices } = pipelineConfigFromParams({ ...config.perception, encoder: 'onnx', model_path: encoder.path });
+  for (const n of notices) log(n);
+  const pipeline = await PerceptionPipeline.create({ encoder: pc.encoder, maxPixels: config.perception.max_pixels }, { log });
   if (pipeline.latentDim !== encoder.latentDim) {
     await pipeline.dispose();
     throw new Error(`${encoder.path}: latent size ${pipeline.latentDim}, but model.json says ${encoder.latentDim}`);

@@ -18,7 +18,7 @@
 
 import { paramInfo } from '../config/catalog.ts';
 import { loadConfig } from '../config/load.ts';
-import { PerceptionNode } from '../nodes/perception-node.ts';
+import { PerceptionNode, pipelineConfigFromParams } from '../nodes/perception-node.ts';
 import type { PerceptionPipeline } from '../perception/pipeline.ts';
 import { learnedEncoderPath, learnedEncoderPipeline, learnedModelDir } from './learned-model.ts';
 import { loadRclnodejs, RosUnavailableError } from './load-rclnodejs.ts';
@@ -68,15 +68,9 @@ export async function runPerception(argv: readonly string[], loadedIn?: LoadedRc
   } else {
     if (p.encoder === 'none') throw new Error('perception.encoder is none: there is nothing for odra_perception to encode');
     const { PerceptionPipeline } = await import('../perception/pipeline.ts');
-    const providers = p.execution_providers.filter((x): x is 'cuda' | 'cpu' => x === 'cuda' || x === 'cpu');
-    pipeline = await PerceptionPipeline.create(
-      {
-        encoder: { kind: p.encoder, modelPath: p.model_path, executionProviders: providers.length > 0 ? providers : ['cpu'], threads: p.threads },
-        preprocess: { width: p.width, height: p.height, mean: p.mean, std: p.std, layout: p.layout, channelOrder: p.channel_order },
-        maxPixels: p.max_pixels,
-      },
-      { log },
-    );
+    const { config: pc, notices } = pipelineConfigFromParams(p);
+    for (const n of notices) node.logger.warn(n);
+    pipeline = await PerceptionPipeline.create(pc, { log });
   }
   const perception = new PerceptionNode(node, pipeline, {
     imageTopic: config.topics.image,
