@@ -9,6 +9,7 @@ import { fusedKernelNotice } from '../../src/cost/fused.ts';
 import { shiftWarmStart } from '../../src/planner/common.ts';
 import type { PlanBudget, PlannerSettings, PlanProblem } from '../../src/planner/planner.ts';
 import { createPlanner, plannerNames } from '../../src/planner/registry.ts';
+import { learnedThreads } from '../../src/world-model/learned.ts';
 import { selected } from '../args.ts';
 import { createMlpWorld, MLP_HIDDEN, type MlpWorld } from '../models/mlp-world.ts';
 import { kinematicProblem, latentProblem, loadDemoArm, type DemoArm } from '../problems.ts';
@@ -192,7 +193,7 @@ export async function runPlanners(ctx: SuiteContext): Promise<PlannersReport> {
   // the MLP model runs as a loaded model does: world_model.threads (capped at the CPU count), and its
   // utilization is measured against the GEMM peak at that same thread count
   const lazy: Lazy = { arm: null, mlp: null };
-  const mlpThreads = specs.some((c) => c.model === 'mlp') ? Math.max(1, Math.min((lazy.arm ??= loadDemoArm()).config.world_model.threads, availableParallelism())) : 1;
+  const mlpThreads = specs.some((c) => c.model === 'mlp') ? learnedThreads((lazy.arm ??= loadDemoArm()).config.world_model.threads) : 1;
   let peakReference: PlannersReport['peakReference'] = null;
   if (specs.some((c) => c.model === 'mlp')) {
     let gflops = ctx.peak?.onnxPeakGflops[String(mlpThreads)];

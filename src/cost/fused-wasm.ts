@@ -30,7 +30,8 @@
  * here, and fusedWasmSupport says why. Without WebAssembly SIMD (or the file) everything runs in JS.
  */
 import { compileWasmKernel, instantiateWasmKernel, type WasmMemory, type WasmModule } from '../compute/wasm-kernel.ts';
-import type { StateLayout } from '../world-model/world-model.ts';
+import type { KinematicRolloutSpec } from '../world-model/kinematic.ts';
+import { D2F_MAX, DF_MAX, F_MAX } from './norms.ts';
 import type { FusedGeometry, FusedProblem } from './fused.ts';
 
 /** the largest chain the kernel takes: far beyond arms, and keeps an instance's memory small */
@@ -40,13 +41,8 @@ export const MAX_SPHERES = 65536;
 const MAX_MEMORY_BYTES = 1 << 30;
 const PAGE = 65536;
 
-/** Slack of the keep-out broad phase, as fused.ts (BROAD_SLACK_M). */
-const BROAD_SLACK_M = 1e-9;
-/** the log barrier's constants, the same expressions as norms.ts */
-const BARRIER_X_MAX = 0.95;
-const F_MAX = -Math.log(1 - BARRIER_X_MAX) - BARRIER_X_MAX;
-const DF_MAX = 1 / (1 - BARRIER_X_MAX) - 1;
-const D2F_MAX = 1 / ((1 - BARRIER_X_MAX) * (1 - BARRIER_X_MAX));
+/** Slack added to every broad-phase reach (fused.ts and the kernel), m: far above FK rounding (~1e-15 m), far below any margin. */
+export const BROAD_SLACK_M = 1e-9;
 
 /** flag of evalBlock: forward kinematics (and the tip of t = T) in the kernel; the sums' flags: wasmSlotFlag */
 export const WASM_FK = 16;
@@ -124,7 +120,7 @@ export interface WasmSampling extends NoiseSampling {
   noise: Float64Array;
   noiseKey: string;
   offsets: Int32Array;
-  rollout: { layout: StateLayout; actionDim: number; alpha: number; k: number; dtS: number };
+  rollout: KinematicRolloutSpec;
   /**
    * false: only the rows the cost reads after the kernel (the last step's, and every step's where a latent
    * goal is active) are written to the batch's states, the rest stay in the kernel's memory; for callers

@@ -29,7 +29,7 @@
 import type { KinematicChain } from '../robot/chain.ts';
 import { type ChainConstants, forwardFrames } from '../robot/kinematics.ts';
 import type { StateLayout } from '../world-model/world-model.ts';
-import { FusedFkWasm, fusedWasmEnabled, fusedWasmSupport, WASM_FK, WASM_TERMS, type WasmBlock, type WasmSampling, wasmSlotFlag } from './fused-wasm.ts';
+import { BROAD_SLACK_M, FusedFkWasm, fusedWasmEnabled, fusedWasmSupport, WASM_FK, WASM_TERMS, type WasmBlock, type WasmSampling, wasmSlotFlag } from './fused-wasm.ts';
 import { NORM_CODES, normElementCoded, normFinishCoded, normScalarCoded, normValueCoded } from './norms.ts';
 import { AccelerationLimitsTerm } from './terms/acceleration-limits.ts';
 import { EeOrientationTerm } from './terms/ee-orientation.ts';
@@ -46,8 +46,6 @@ import { TerminalTerm } from './terms/terminal.ts';
 import { VelocityLimitsTerm } from './terms/velocity-limits.ts';
 import type { CostProblem, CostTerm } from './types.ts';
 
-/** Slack added to every broad-phase reach, m: far above FK rounding (~1e-15 m), far below any margin. */
-const BROAD_SLACK_M = 1e-9;
 
 export const FUSED_TERM_TYPES = [
   'joint_goal',

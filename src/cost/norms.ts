@@ -14,10 +14,10 @@ export type NormKind = 'quadratic' | 'l1' | 'smooth_abs' | 'log_barrier';
 
 export const NORM_KINDS: readonly NormKind[] = ['quadratic', 'l1', 'smooth_abs', 'log_barrier'];
 
-const BARRIER_X_MAX = 0.95;
-const F_MAX = -Math.log(1 - BARRIER_X_MAX) - BARRIER_X_MAX;
-const DF_MAX = 1 / (1 - BARRIER_X_MAX) - 1;
-const D2F_MAX = 1 / ((1 - BARRIER_X_MAX) * (1 - BARRIER_X_MAX));
+export const BARRIER_X_MAX = 0.95;
+export const F_MAX = -Math.log(1 - BARRIER_X_MAX) - BARRIER_X_MAX;
+export const DF_MAX = 1 / (1 - BARRIER_X_MAX) - 1;
+export const D2F_MAX = 1 / ((1 - BARRIER_X_MAX) * (1 - BARRIER_X_MAX));
 
 /**
  * Value of the norm of r[off .. off+k). When grad is given, ADDS scale·∂norm/∂r into grad[gOff ..].

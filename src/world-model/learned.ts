@@ -31,6 +31,11 @@ export type LearnedBackend = 'onnx' | 'js';
 /** Rollout threads of a loaded model unless told otherwise (the default of `world_model.threads`). */
 export const DEFAULT_LEARNED_THREADS = 2;
 
+/** The rollout threads a model loads with: `configured` (default DEFAULT_LEARNED_THREADS), 1 to the cores. */
+export function learnedThreads(configured: number = DEFAULT_LEARNED_THREADS): number {
+  return Math.max(1, Math.min(configured, availableParallelism()));
+}
+
 export interface LoadLearnedOptions {
   /** forward inference: ONNX Runtime (default) or the plain Float64 MLP */
   backend?: LearnedBackend;
@@ -423,7 +428,7 @@ export async function loadLearnedWorldModel(dir: string, opts: LoadLearnedOption
     problems.push((err as Error).message);
   }
   if (problems.length > 0 || !encW || !predW) throw new LearnedModelError(dir, problems);
-  const threads = Math.max(1, Math.min(opts.threads ?? DEFAULT_LEARNED_THREADS, availableParallelism()));
+  const threads = learnedThreads(opts.threads);
   const sessionOpts: InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     intraOpNumThreads: 1,
