@@ -65,7 +65,7 @@ async function serve(): Promise<void> {
       const b0 = c * j.chunk;
       const b1 = Math.min(j.B, b0 + j.chunk);
       try {
-        if (handler !== null) handler.runChunk(j.payload, b0, b1, scratch);
+        if (handler !== null) handler.runChunk(j.payload, j.problem, b0, b1, scratch);
         else evaluateFused(j.problem, states, actions, j.T, j.B, b0, b1, perTerm, total, scratch);
       } catch (e) {
         Atomics.store(ctrl, CTRL.error, 1);

@@ -55,16 +55,16 @@ export interface CostJob {
   nChunks: number;
   /**
    * null: each chunk is evaluateFused on samples [c·chunk, (c+1)·chunk). Otherwise the URL of a module
-   * whose `runChunk(payload, b0, b1, scratch)` does the chunk (ChunkHandler): work that belongs with the
+   * whose `runChunk(payload, problem, b0, b1, scratch)` does the chunk (ChunkHandler): work that belongs with the
    * cost of the same samples, e.g. writing and rolling out the samples first (planner/batch-chunk.ts).
    */
   handler: string | null;
   payload: unknown;
 }
 
-/** A module that runs chunks of a job on any thread (see CostJob.handler). */
+/** A module that runs chunks of a job on any thread (see CostJob.handler); `problem` is the job's. */
 export interface ChunkHandler {
-  runChunk(payload: unknown, b0: number, b1: number, scratch: FusedScratch): void;
+  runChunk(payload: unknown, problem: FusedProblem, b0: number, b1: number, scratch: FusedScratch): void;
 }
 
 /** What a worker posts back when a chunk throws. */

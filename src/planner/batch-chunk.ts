@@ -21,7 +21,7 @@ import { KinematicModel, kinematicRolloutRows, type KinematicRolloutSpec } from 
 import { type BatchBuffers, type NoiseSource, readRun, rolloutAndCost, sampleScale, writeNoisySample } from './common.ts';
 import type { PlanProblem } from './planner.ts';
 
-/** Everything a chunk reads, as plain data (posted to the workers once per batch); how samples are drawn: NoiseSampling. */
+/** Everything a chunk reads but the cost problem (the job carries that), as plain data posted to the workers once per batch; how samples are drawn: NoiseSampling. */
 export interface BatchChunkPayload extends NoiseSampling {
   T: number;
   B: number;
@@ -34,7 +34,6 @@ export interface BatchChunkPayload extends NoiseSampling {
   rollout: KinematicRolloutSpec;
   /** false: `states` need not hold the rollouts afterwards (the kernel keeps them to itself; the JS path writes them) */
   keepStates: boolean;
-  problem: FusedProblem;
   actions: SharedView;
   states: SharedView;
   perTerm: SharedView;
@@ -45,8 +44,8 @@ let eps = new Float64Array(0);
 
 const f64 = (v: SharedView): Float64Array => new Float64Array(v.buffer, v.byteOffset, v.length);
 
-/** Samples b0 .. b1-1: their actions (but sample 0's), states and costs (ChunkHandler of parallel.ts). */
-export function runChunk(payload: unknown, b0: number, b1: number, scratch: FusedScratch): void {
+/** Samples b0 .. b1-1 of `problem`: their actions (but sample 0's), states and costs (ChunkHandler of parallel.ts). */
+export function runChunk(payload: unknown, problem: FusedProblem, b0: number, b1: number, scratch: FusedScratch): void {
   const p = payload as BatchChunkPayload;
   const { T, B, A } = p;
   const n = T * A;
@@ -60,14 +59,14 @@ export function runChunk(payload: unknown, b0: number, b1: number, scratch: Fuse
   const sampling: WasmSampling = {
     noise: table, noiseKey: p.noiseKey, offsets, rho: p.rho, mean: p.mean, std: p.std, scale: p.scale, lo: p.lo, hi: p.hi, s0: p.s0, rollout: p.rollout, keepStates: p.keepStates,
   };
-  if (evaluateFused(p.problem, states, actions, T, B, b0, b1, perTerm, total, scratch, sampling)) return;
+  if (evaluateFused(problem, states, actions, T, B, b0, b1, perTerm, total, scratch, sampling)) return;
   if (eps.length < n) eps = new Float64Array(n);
   for (let b = Math.max(1, b0); b < b1; b++) {
     readRun(table, offsets[b]!, eps, n);
     writeNoisySample(eps, T, A, p.rho, p.mean, p.std, p.scale * sampleScale(b), B, b, actions, p.lo, p.hi);
   }
   kinematicRolloutRows(p.rollout, p.s0, actions, T, B, b0, b1, states);
-  evaluateFused(p.problem, states, actions, T, B, b0, b1, perTerm, total, scratch);
+  evaluateFused(problem, states, actions, T, B, b0, b1, perTerm, total, scratch);
 }
 
 /** How a planner samples its batch around a sequence (see BatchChunkPayload). */
@@ -149,13 +148,12 @@ export async function sampleRolloutAndCost(problem: PlanProblem, buf: BatchBuffe
     rollout: kinematic.rolloutSpec(),
     keepStates: s.keepStates ?? true,
     s0: problem.s0,
-    problem: batch.fused,
     actions: views.actions,
     states: views.states,
     perTerm: views.perTerm,
     total: views.total,
   };
-  const local = (b0: number, b1: number): void => runChunk(payload, b0, b1, batch.scratch);
+  const local = (b0: number, b1: number): void => runChunk(payload, batch.fused, b0, b1, batch.scratch);
   if (batch.parallel) runCostChunks(B, HANDLER, payload, batch.fused, { states: views.states, actions: views.actions, perTerm: views.perTerm, total: views.total, T }, local);
   else local(0, B);
   return batch.total;

@@ -5,7 +5,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lastCostJob, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
-import { FusedScratch } from '../../src/cost/fused.ts';
+import { type FusedProblem, FusedScratch } from '../../src/cost/fused.ts';
 import { FusedFkWasm, setFusedWasm } from '../../src/cost/fused-wasm.ts';
 import { sharedF64 } from '../../src/cost/evaluator.ts';
 import { sharedView } from '../../src/cost/parallel.ts';
@@ -96,7 +96,7 @@ describe('chunked batches', () => {
 });
 
 /** A chunk payload for arm6PlanProblem(T, …) (optionally with a latent), as sampleRolloutAndCost builds it. */
-function chunkPayload(T: number, B: number, lagS: number, o: { rho: number; std: boolean; nanMean: boolean; latentDim: number; positionDelta: boolean; seed: number; keepStates?: boolean; chain?: RobotChain; latentGoal?: boolean }): { payload: BatchChunkPayload; run: (b0: number, b1: number, sc: FusedScratch) => void } {
+function chunkPayload(T: number, B: number, lagS: number, o: { rho: number; std: boolean; nanMean: boolean; latentDim: number; positionDelta: boolean; seed: number; keepStates?: boolean; chain?: RobotChain; latentGoal?: boolean }): { payload: BatchChunkPayload; problem: FusedProblem; run: (b0: number, b1: number, sc: FusedScratch) => void } {
   const chain = o.chain ?? arm6();
   const base = arm6PlanProblem(T, { lagS, moving: true, actionBound: 1.5, chain });
   const model = new KinematicModel({ dof: chain.dof, dtS: 0.05, actuatorLagS: lagS, latentDim: o.latentDim, actionKind: o.positionDelta ? 'position_delta' : 'velocity' });
@@ -129,10 +129,9 @@ function chunkPayload(T: number, B: number, lagS: number, o: { rho: number; std:
     rho: o.rho, mean, std, scale: 0.9,
     lo: new Float64Array(A).fill(-1.1), hi: new Float64Array(A).fill(1.05),
     rollout: model.rolloutSpec(), keepStates: o.keepStates ?? true, s0,
-    problem: batch.fused,
     actions: sharedView(actions)!, states: sharedView(states)!, perTerm: sharedView(batch.perTerm)!, total: sharedView(batch.total)!,
   };
-  return { payload, run: (b0, b1, sc) => runChunk(payload, b0, b1, sc) };
+  return { payload, problem: batch.fused, run: (b0, b1, sc) => runChunk(payload, batch.fused, b0, b1, sc) };
 }
 
 function bufs(p: BatchChunkPayload): Float64Array[] {
@@ -227,7 +226,7 @@ describe('runChunk in the WebAssembly kernel', () => {
     }
     assert.ok(allStates.length > 0 && allStates.every((x) => x), 'the kernel ran and wrote every state row');
     const got = bufs(w.payload);
-    const latentTerm = w.payload.problem.terms.findIndex((t) => t.type === 'latent_goal');
+    const latentTerm = w.problem.terms.findIndex((t) => t.type === 'latent_goal');
     assert.ok(latentTerm >= 0, 'the latent goal is one of the terms');
     assert.ok(got[2]![latentTerm * 40 + 5]! > 0, 'and costs something');
     got.forEach((g, k) => g.forEach((v, i) => assert.ok(Object.is(v, want[k]![i]), `${['actions', 'states', 'perTerm', 'total'][k]}[${i}]`)));
