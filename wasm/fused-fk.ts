@@ -1020,7 +1020,8 @@ export function evalBlock(T: i32, nb: i32, flags: i32): void {
   const tip = P_ACC + <usize>ACC_SLOTS * ACCS;
   const doFk = (flags & DO_FK) != 0;
   if (doFk) {
-    for (let t = 1; t <= T; t++) {
+    // FK at every step only for the terms that read it there; the tip alone (terminal term) at t = T
+    for (let t = (flags & (DO_EP | DO_EO | DO_KO | DO_SC)) != 0 ? 1 : T; t <= T; t++) {
       const rows = P_S + <usize>(t * nb) * rsb;
       for (let i = 0; i < nb; i += 2) {
         const i1 = i + 1 < nb ? i + 1 : i;

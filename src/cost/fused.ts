@@ -802,7 +802,9 @@ function fkPass(p: FusedProblem, slots: Slots, states: Float64Array, T: number, 
   const goalR = p.goalEeRotation;
   const doEP = EP.k >= 0 && goalP !== null;
   const doEO = EO.k >= 0 && goalR !== null;
-  for (let t = g === null ? T : 1; t <= T; t++) {
+  // FK at every step only for the terms that read it there; the terminal term alone needs it at t = T
+  const everyStep = g !== null && (doEP || doEO || KO.k >= 0 || SC.k >= 0);
+  for (let t = everyStep ? 1 : T; t <= T; t++) {
     for (let b = c0; b < c1; b++) {
       const q0 = (t * B + b) * D + qOffset;
       if (g !== null) {
