@@ -69,7 +69,7 @@ export async function runGoalImagesOnBus(opts: BusGoalImageOptions): Promise<Bus
   // frames are encoded by the perception node, through the model's encoder.onnx
   await loaded.encoder.dispose();
   const urdfPath = resolveRobotFile(base.robot.description_file, process.cwd());
-  const s = goalImageSetup({ model: loaded, episodes: opts.episodes, seed: opts.seed, agentConfigFile: opts.configFile, configOverrides: opts.overrides, urdfPath }, loaded);
+  const s = goalImageSetup({ model: loaded, episodes: opts.episodes, seed: opts.seed, agentConfigFile: opts.configFile, configOverrides: opts.overrides, urdfPath }, loaded, base);
   const dtS = loaded.model.dtS;
   // the agent's parameters: the model's step as the control period, the table top as a keep-out box
   const config = loadConfig({

@@ -262,7 +262,6 @@ export interface Setup {
   drawRegion: JointRegion;
 }
 
-/** The run's configuration, robot, chains and draw region for a model (shared with `odra sim --goal image`). */
 /** The agent configuration the episodes run under (opts.agentConfigFile and configOverrides). */
 function episodeConfig(opts: Pick<GoalImageRunOptions, 'agentConfigFile' | 'configOverrides'>): OdraConfig {
   return loadConfig({ files: [opts.agentConfigFile ?? 'config/odra_agent.yaml'], ...(opts.configOverrides !== undefined ? { overrides: opts.configOverrides } : {}) });
@@ -273,8 +272,11 @@ export async function loadEpisodeModel(modelDir: string, opts: Pick<GoalImageRun
   return loadLearnedWorldModel(modelDir, { threads: episodeConfig(opts).world_model.threads });
 }
 
-export function goalImageSetup(opts: GoalImageRunOptions, loaded: LoadedLearnedWorldModel): Setup {
-  const cfg = episodeConfig(opts);
+/**
+ * The run's configuration, robot, chains and draw region for a model (shared with `odra sim --goal
+ * image`); `cfg`: the configuration of opts when the caller has already loaded it.
+ */
+export function goalImageSetup(opts: GoalImageRunOptions, loaded: LoadedLearnedWorldModel, cfg: OdraConfig = episodeConfig(opts)): Setup {
   const urdfPath = opts.urdfPath ?? (cfg.robot.description_file !== '' ? cfg.robot.description_file : 'config/robots/odra_arm.urdf');
   const urdfXml = readFileSync(urdfPath, 'utf8');
   const robot = parseUrdf(urdfXml, urdfPath);
@@ -373,8 +375,9 @@ function l1(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Runs goal-image episodes and reports success (judged by the simulator), guardrail violations and plan times. */
 export async function runGoalImageEpisodes(opts: GoalImageRunOptions): Promise<GoalImageReport> {
   if (!opts.model && !opts.modelDir) throw new Error('goal-image episodes: give modelDir or model');
-  const loaded = opts.model ?? (await loadEpisodeModel(opts.modelDir!, opts));
-  const s = goalImageSetup(opts, loaded);
+  const cfg = episodeConfig(opts);
+  const loaded = opts.model ?? (await loadLearnedWorldModel(opts.modelDir!, { threads: cfg.world_model.threads }));
+  const s = goalImageSetup(opts, loaded, cfg);
   const { chain, settings } = s;
   const names = [...chain.jointNames];
   const dof = chain.dof;
