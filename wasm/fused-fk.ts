@@ -459,10 +459,8 @@ function fkPair(q0: usize, q1: usize): void {
   return load<f64>(P_PAR, PAR_F_MAX) + load<f64>(P_PAR, PAR_DF_MAX) * d + 0.5 * load<f64>(P_PAR, PAR_D2F_MAX) * d * d;
 }
 
-/** normElementCoded(code, v, inv) */
-function normElement(code: i32, v: f64, inv: f64): f64 {
-  if (code == 0 || code == 2) return v * v;
-  if (code == 1) return Math.abs(v);
+/** normElementCoded(3, v, inv): the log barrier of v·inv, 0 where that is ≤ 0 */
+function barrierElement(v: f64, inv: f64): f64 {
   const x = v * inv;
   if (x <= 0) return 0;
   return barrierOf(x);
@@ -485,23 +483,16 @@ function normScalar(code: i32, r: f64, param: f64): f64 {
  */
 function norm3(code: i32, a: v128, b: v128, c: v128, inv: f64, param: f64): v128 {
   if (code == 3) {
-    let s0 = normElement(3, f64x2.extract_lane(a, 0), inv);
-    s0 += normElement(3, f64x2.extract_lane(b, 0), inv);
-    s0 += normElement(3, f64x2.extract_lane(c, 0), inv);
-    let s1 = normElement(3, f64x2.extract_lane(a, 1), inv);
-    s1 += normElement(3, f64x2.extract_lane(b, 1), inv);
-    s1 += normElement(3, f64x2.extract_lane(c, 1), inv);
+    let s0 = barrierElement(f64x2.extract_lane(a, 0), inv);
+    s0 += barrierElement(f64x2.extract_lane(b, 0), inv);
+    s0 += barrierElement(f64x2.extract_lane(c, 0), inv);
+    let s1 = barrierElement(f64x2.extract_lane(a, 1), inv);
+    s1 += barrierElement(f64x2.extract_lane(b, 1), inv);
+    s1 += barrierElement(f64x2.extract_lane(c, 1), inv);
     return f64x2.replace_lane(f64x2.splat(s0), 1, s1);
   }
-  let s: v128;
-  if (code == 1) s = add(add(f64x2.abs(a), f64x2.abs(b)), f64x2.abs(c));
-  else s = add(add(mul(a, a), mul(b, b)), mul(c, c));
-  if (code == 0) return mul(K(272), s);
-  if (code == 2) {
-    const p = spl(param);
-    return mul(p, sub(f64x2.sqrt(add(s, spl(param * param))), p));
-  }
-  return s;
+  const s = code == 1 ? add(add(f64x2.abs(a), f64x2.abs(b)), f64x2.abs(c)) : add(add(mul(a, a), mul(b, b)), mul(c, c));
+  return finish2(code, s, param);
 }
 
 /** ee_position's norm of both lanes, as fkPass */
@@ -856,9 +847,10 @@ function barrierScalar2(r: v128, param: f64, live: v128): v128 {
 }
 
 // elemRows per kind and norm code, each its own function (a literal code folds away its norm's branches).
-// These one-line copies are on purpose: one function per kind holding its four inlined copies (a
-// dispatch on the code inside) ran the joint-space pass 20-27 % slower in V8 (paired runs, 2026-12-03).
-// The same holds for limitRows below.
+// These one-line copies are on purpose: with one function per kind holding four inlined copies, the
+// optimizer merged the copies (they differ only in the constant) back into one loop that picks the norm
+// at run time, and the joint-space pass ran 20-27 % slower (paired runs, 2026-12-03). The same holds for
+// limitRows below.
 function elem00(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_GOAL, 0, T, nb, slot, goal, inv, param); }
 function elem01(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_GOAL, 1, T, nb, slot, goal, inv, param); }
 function elem02(T: i32, nb: i32, slot: i32, goal: usize, inv: f64, param: f64): void { elemRows(E_GOAL, 2, T, nb, slot, goal, inv, param); }

@@ -199,7 +199,7 @@ const H = {
   jgCode: 51, poCode: 52, jlCode: 53, vlCode: 54, alCode: 55, smCode: 56, efCode: 57,
   goalJ: 58, posture: 59, lowerM: 60, upperM: 61, maxVel: 62, maxAcc: 63, actions: 64,
 } as const;
-const HEADER_FIELDS = 65;
+const HEADER_FIELDS = Object.keys(H).length;
 /** doubles of the parameter table (PAR_* in wasm/fused-fk.ts) */
 const PARAMS = 32;
 /** the header fields of the FK geometry, zero when the kernel runs without FK */
@@ -295,6 +295,11 @@ export class FusedFkWasm {
 
   private putF64(p: number, a: ArrayLike<number>, n = a.length): void {
     const o = p >> 3;
+    if (ArrayBuffer.isView(a) && a.length >= n) {
+      this.f64.set((a as unknown as Float64Array).subarray(0, n), o);
+      return;
+    }
+    // element by element: an entry past a's end is NaN here, as where the JS reads it
     for (let i = 0; i < n; i++) this.f64[o + i] = a[i]!;
   }
 
@@ -365,6 +370,14 @@ export class FusedFkWasm {
     const nBox = g === null ? 0 : Math.floor(p.boxes.length / 6);
     const nZone = g === null ? 0 : Math.floor(p.zoneSpheres.length / 4);
     const nKO = g === null ? 0 : g.keepOutBodies.length;
+    const jl = s.joint_limits.param;
+    const params = [
+      s.ee_position.inv, s.ee_position.param, s.ee_orientation.inv, s.ee_orientation.param, s.keep_out.param, s.self_collision.param, F_MAX, DF_MAX, D2F_MAX,
+      ...WASM_TERMS.map((type) => s[type].weight),
+      s.joint_goal.inv, s.joint_goal.param, s.posture.inv, s.posture.param, jl, s.velocity_limits.param, s.acceleration_limits.param,
+      s.smoothness.inv, s.smoothness.param, s.effort.inv, s.effort.param, 1 / p.dtS,
+    ];
+    if (params.length !== PARAMS) throw new Error(`fused kernel: ${params.length} parameters for a table of ${PARAMS} (PAR_* in wasm/fused-fk.ts)`);
     const L = new Layout(this.geometryEnd);
     const at = {
       reach: L.take(g === null ? 0 : reach.length * 8), keepOutReach: L.take(nKO * 8), boxes: L.take(nBox * 48), zones: L.take(nZone * 32),
@@ -384,13 +397,7 @@ export class FusedFkWasm {
     }
     this.putF64(at.goalP, p.goalEePosition ?? [0, 0, 0], 3);
     this.putF64(at.goalR, p.goalEeRotation ?? new Float64Array(9), 9);
-    const jl = s.joint_limits.param;
-    this.putF64(at.params, [
-      s.ee_position.inv, s.ee_position.param, s.ee_orientation.inv, s.ee_orientation.param, s.keep_out.param, s.self_collision.param, F_MAX, DF_MAX, D2F_MAX,
-      ...WASM_TERMS.map((type) => s[type].weight),
-      s.joint_goal.inv, s.joint_goal.param, s.posture.inv, s.posture.param, jl, s.velocity_limits.param, s.acceleration_limits.param,
-      s.smoothness.inv, s.smoothness.param, s.effort.inv, s.effort.param, 1 / p.dtS,
-    ]);
+    this.putF64(at.params, params);
     const zeros = new Float64Array(dof);
     this.putF64(at.goalJ, p.goalJoints ?? zeros, dof);
     this.putF64(at.posture, p.goalPosture ?? zeros, dof);
