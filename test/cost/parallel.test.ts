@@ -19,21 +19,26 @@ after(() => {
   setCostThreads(null);
 });
 
+/** Two workers started, the test arm's problem at horizon 16 and B random actions rolled out, in shared memory. */
+async function sharedBatch(B: number, seed: number): Promise<{ p: ReturnType<typeof arm6PlanProblem>; T: number; A: number; actions: Float64Array; states: Float64Array }> {
+  setCostThreads(2);
+  assert.equal(await startCostWorkers(), 2, 'both workers start');
+  const p = arm6PlanProblem(16);
+  const T = p.horizon;
+  const A = p.model.actionDim;
+  assert.ok(T * B >= PARALLEL_MIN_STATE_STEPS, 'the batch is large enough to go to the workers');
+  const next = rng(seed);
+  const actions = sharedF64(T * B * A);
+  for (let i = 0; i < actions.length; i++) actions[i] = 2 * (2 * next() - 1);
+  const states = sharedF64((T + 1) * B * p.model.stateDim);
+  await p.model.rollout(p.s0, actions, T, B, states);
+  return { p, T, A, actions, states };
+}
+
 describe('cost worker threads', () => {
   test('a large shared batch gives bit-identical costs on workers and on one thread', async () => {
-    setCostThreads(2);
-    const ready = await startCostWorkers();
-    assert.equal(ready, 2, 'both workers start');
-    const p = arm6PlanProblem(16);
-    const T = p.horizon;
     const B = 700; // not a multiple of the chunk size
-    const A = p.model.actionDim;
-    assert.ok(T * B >= PARALLEL_MIN_STATE_STEPS, 'the batch is large enough to go to the workers');
-    const next = rng(8);
-    const actions = sharedF64(T * B * A);
-    for (let i = 0; i < actions.length; i++) actions[i] = 2 * (2 * next() - 1);
-    const states = sharedF64((T + 1) * B * p.model.stateDim);
-    await p.model.rollout(p.s0, actions, T, B, states);
+    const { p, T, A, actions, states } = await sharedBatch(B, 8);
     const chain = arm6();
     const one = new CostEvaluator(buildCostTerms(defaultCostSettings()), chain, { parallel: false }).evaluate(p, states, actions, T, B, A);
     const oneTotal = one.total.slice();
@@ -47,17 +52,8 @@ describe('cost worker threads', () => {
   });
 
   test('a problem changed in place between evaluations reaches the workers', async () => {
-    setCostThreads(2);
-    assert.equal(await startCostWorkers(), 2, 'both workers start');
-    const p = arm6PlanProblem(16);
-    const T = p.horizon;
     const B = 640;
-    const A = p.model.actionDim;
-    const next = rng(9);
-    const actions = sharedF64(T * B * A);
-    for (let i = 0; i < actions.length; i++) actions[i] = 2 * (2 * next() - 1);
-    const states = sharedF64((T + 1) * B * p.model.stateDim);
-    await p.model.rollout(p.s0, actions, T, B, states);
+    const { p, T, A, actions, states } = await sharedBatch(B, 9);
     const chain = arm6();
     const one = new CostEvaluator(buildCostTerms(defaultCostSettings()), chain, { parallel: false });
     const par = new CostEvaluator(buildCostTerms(defaultCostSettings()), chain);
