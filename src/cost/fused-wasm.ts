@@ -467,7 +467,8 @@ export class FusedFkWasm {
    */
   prepare(p: FusedProblem, s: WasmSlots, reach: Float64Array): number {
     const g0 = p.geometry;
-    const g = g0 !== null && fusedWasmSupport(g0) === null ? g0 : null;
+    // the geometry in memory was checked when it was written
+    const g = g0 !== null && (g0 === this.geometry || fusedWasmSupport(g0) === null) ? g0 : null;
     if (g !== this.geometry) this.writeGeometry(g);
     if (p !== this.problem || reach !== this.reach || s.self_collision.param !== this.reachMargin) {
       this.writeProblem(p, s, reach);
@@ -569,10 +570,11 @@ export class FusedFkWasm {
 
   /**
    * Samples c0 .. c1-1 of the batch of the last setSampling, written and rolled out in the kernel (sample 0's
-   * actions read from `actions`), then evaluated as run does; the block's actions and states are written to
-   * `actions` [T, B, A] and `states` [T+1, B, D]. Returns where the per-sample sums lie, as run.
+   * actions read from `actions`), then evaluated as run does; the block's actions are written to `actions`
+   * [T, B, A] and its states to `states` [T+1, B, D] (with `allStates` false only the last step's). Returns
+   * where the per-sample sums lie, as run.
    */
-  sampleRun(states: Float64Array, actions: Float64Array, T: number, B: number, c0: number, c1: number, allStates = true): WasmBlock {
+  sampleRun(states: Float64Array, actions: Float64Array, T: number, B: number, c0: number, c1: number, allStates: boolean): WasmBlock {
     const s = this.sampling!;
     const p = this.problem!;
     const nb = c1 - c0;

@@ -216,7 +216,7 @@ describe('runChunk in the WebAssembly kernel', () => {
     const orig = FusedFkWasm.prototype.sampleRun;
     const allStates: boolean[] = [];
     FusedFkWasm.prototype.sampleRun = function (...a: Parameters<typeof orig>) {
-      allStates.push(a[6] ?? true);
+      allStates.push(a[6]);
       return orig.apply(this, a);
     };
     try {
