@@ -766,14 +766,14 @@ function latentPass(p: FusedProblem, LG: Slot, states: Float64Array, T: number, 
 function latentSum(code: number, z: Float64Array, row: number, goal: Float64Array, n: number, inv: number): number {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   let j = 0;
-  if (code === 1) {
+  if (code === NORM_CODES.l1) {
     for (; j + 3 < n; j += 4) {
       s0 += Math.abs(z[row + j]! - goal[j]!);
       s1 += Math.abs(z[row + j + 1]! - goal[j + 1]!);
       s2 += Math.abs(z[row + j + 2]! - goal[j + 2]!);
       s3 += Math.abs(z[row + j + 3]! - goal[j + 3]!);
     }
-  } else if (code === 0 || code === 2) {
+  } else if (code === NORM_CODES.quadratic || code === NORM_CODES.smooth_abs) {
     for (; j + 3 < n; j += 4) {
       const v0 = z[row + j]! - goal[j]!, v1 = z[row + j + 1]! - goal[j + 1]!;
       const v2 = z[row + j + 2]! - goal[j + 2]!, v3 = z[row + j + 3]! - goal[j + 3]!;
