@@ -29,6 +29,7 @@
  * spheres; for anything else (prismatic joints) fkPass runs it in JS while the joint-space pass stays
  * here, and fusedWasmSupport says why. Without WebAssembly SIMD (or the file) everything runs in JS.
  */
+import { loadNativeKernel } from '../compute/native-kernel.ts';
 import { compileWasmKernel, instantiateWasmKernel, type WasmMemory, type WasmModule } from '../compute/wasm-kernel.ts';
 import type { KinematicRolloutSpec } from '../world-model/kinematic.ts';
 import { D2F_MAX, DF_MAX, F_MAX } from './norms.ts';
@@ -84,6 +85,8 @@ export interface WasmBlock {
 
 interface KernelExports {
   memory: WasmMemory;
+  /** bytes of one vector of the kernel's scratch (16: wasm f64x2; 32: the native kernel's four doubles) */
+  vectorBytes: number;
   layoutVersion(): number;
   header(): number;
   heapBase(): number;
@@ -147,6 +150,98 @@ let compiled: WasmModule | null = null;
 let compileError: string | null = null;
 
 /**
+ * The native build of the same kernel (native/fused-fk.c, scripts/build-native.mjs): its functions take
+ * the kernel's memory, a plain ArrayBuffer laid out as the wasm memory, as their first argument.
+ */
+interface NativeFusedModule {
+  layoutVersion(): number;
+  vectorBytes(): number;
+  heapBase(): number;
+  /** the instruction set it was built for (avx2, sse2, neon, …) */
+  target(): string;
+  /** fdlibm's log as the kernel computes it (Math.log's algorithm in V8) */
+  log(x: number): number;
+  configure(mem: ArrayBuffer): void;
+  evalBlock(mem: ArrayBuffer, T: number, nb: number, flags: number): void;
+  sampleRows(
+    mem: ArrayBuffer, T: number, nb: number, c0: number, pNoise: number, noiseLen: number, pOff: number, pMean: number, pStd: number, pLo: number, pHi: number,
+    pS0: number, pPrev: number, latent: number, rho: number, c: number, scale: number, alpha: number, k: number, dt: number,
+  ): void;
+}
+
+let nativeOn = process.env.ODRA_FUSED_NATIVE !== '0';
+let nativeModule: NativeFusedModule | null = null;
+let nativeError: string | null = null;
+
+/**
+ * Use the native kernel where it is built (default; ODRA_FUSED_NATIVE=0 or ODRA_NATIVE=0 in the environment
+ * starts a process, and its cost workers, on the WebAssembly kernel). Both compute the same doubles; the
+ * native one four samples per vector. Affects instances created afterwards on the calling thread.
+ */
+export function setFusedNative(on: boolean): void {
+  nativeOn = on;
+}
+
+/** The native kernel module when built and loadable on this thread; null with the reason otherwise. */
+function nativeKernel(): NativeFusedModule | null {
+  if (nativeModule !== null || nativeError !== null) return nativeModule;
+  const c = loadNativeKernel<NativeFusedModule>('fused-fk.node');
+  if ('error' in c) nativeError = c.error;
+  else if (c.module.layoutVersion() !== LAYOUT_VERSION) nativeError = `native/fused-fk.node has memory layout ${c.module.layoutVersion()}, this odra writes layout ${LAYOUT_VERSION} (rebuild it: npm run build:native)`;
+  else nativeModule = c.module;
+  return nativeModule;
+}
+
+/** Which kernel FusedFkWasm.create() gives on this thread now: 'native', 'wasm', or null (neither: the JS path). */
+export function fusedKernelKind(): 'native' | 'wasm' | null {
+  if (nativeOn && nativeKernel() !== null) return 'native';
+  return kernelModule() !== null ? 'wasm' : null;
+}
+
+/** One line on the kernel in use (for notices and reports): which one, its file, and why not the native one. */
+export function fusedKernelDescription(): string {
+  const kind = fusedKernelKind();
+  if (kind === 'native') return `native ${nativeModule!.target()} (native/fused-fk.node; ODRA_FUSED_NATIVE=0 runs wasm/fused-fk.wasm)`;
+  const why = nativeOn ? (nativeError ?? 'not loaded') : 'ODRA_FUSED_NATIVE=0';
+  if (kind === 'wasm') return `WebAssembly SIMD (wasm/fused-fk.wasm; no native kernel: ${why})`;
+  return `none (${compileError ?? 'unavailable'}; no native kernel: ${why})`;
+}
+
+/** The native module's log, for the test that holds it to Math.log; null when the module is not built. */
+export function nativeKernelLog(): ((x: number) => number) | null {
+  const m = nativeKernel();
+  return m === null ? null : (x) => m.log(x);
+}
+
+/** wasm-shaped exports over the native module and a memory of its own (an ArrayBuffer that grows by copying) */
+function nativeExports(m: NativeFusedModule): KernelExports {
+  let buf = new ArrayBuffer(4 * PAGE);
+  const memory: WasmMemory = {
+    get buffer() {
+      return buf;
+    },
+    grow(pages: number): number {
+      const old = buf.byteLength / PAGE;
+      const next = new ArrayBuffer(buf.byteLength + pages * PAGE);
+      new Uint8Array(next).set(new Uint8Array(buf));
+      buf = next;
+      return old;
+    },
+  };
+  return {
+    memory,
+    vectorBytes: m.vectorBytes(),
+    layoutVersion: () => m.layoutVersion(),
+    header: () => 0,
+    heapBase: () => m.heapBase(),
+    configure: () => m.configure(buf),
+    evalBlock: (T, nb, flags) => m.evalBlock(buf, T, nb, flags),
+    sampleRows: (T, nb, c0, pNoise, noiseLen, pOff, pMean, pStd, pLo, pHi, pS0, pPrev, latent, rho, c, scale, alpha, k, dt) =>
+      m.sampleRows(buf, T, nb, c0, pNoise, noiseLen, pOff, pMean, pStd, pLo, pHi, pS0, pPrev, latent, rho, c, scale, alpha, k, dt),
+  };
+}
+
+/**
  * The memory layout this file writes and wasm/fused-fk.ts reads (header fields, parameter offsets,
  * block buffers); both say the same number, and a module that says another is not used.
  */
@@ -182,8 +277,7 @@ export function fusedWasmSupport(g: FusedGeometry): string | null {
   const c = g.constants;
   for (let k = 0; k < g.dof; k++) if (c.prismatic[k] !== 0) return `joint ${k} is prismatic (the kernel does revolute joints only)`;
   if (c.jointPerm.length < g.dof * 3 || c.jointRot.length < g.dof * 9) return 'the chain constants are incomplete';
-  kernelModule();
-  return compileError;
+  return fusedKernelKind() !== null ? null : compileError;
 }
 
 // header fields, in the order configure() in wasm/fused-fk.ts reads them
@@ -221,9 +315,11 @@ class Layout {
   }
 }
 
-/** One instance of the kernel (per FusedScratch, so per thread). */
+/** One instance of the kernel (per FusedScratch, so per thread): the native build where there is one, else wasm. */
 export class FusedFkWasm {
   private readonly ex: KernelExports;
+  /** which build this instance runs */
+  readonly kind: 'native' | 'wasm';
   private readonly hdrPtr: number;
   private readonly heapBase: number;
   private hdr!: Int32Array;
@@ -258,8 +354,9 @@ export class FusedFkWasm {
   private areasEnd = 0;
   private sampling: WasmSampling | null = null;
 
-  private constructor(module: WasmModule) {
-    this.ex = instantiateWasmKernel<KernelExports>(module, IMPORTS);
+  private constructor(ex: KernelExports, kind: 'native' | 'wasm') {
+    this.ex = ex;
+    this.kind = kind;
     this.hdrPtr = this.ex.header();
     this.heapBase = this.ex.heapBase();
     this.views();
@@ -267,10 +364,12 @@ export class FusedFkWasm {
 
   /** A new instance, or null when the module is unavailable on this thread. */
   static create(): FusedFkWasm | null {
+    const n = nativeOn ? nativeKernel() : null;
+    if (n !== null) return new FusedFkWasm(nativeExports(n), 'native');
     const m = kernelModule();
     if (m === null) return null;
     try {
-      return new FusedFkWasm(m);
+      return new FusedFkWasm({ ...instantiateWasmKernel<Omit<KernelExports, 'vectorBytes'>>(m, IMPORTS), vectorBytes: 16 }, 'wasm');
     } catch (e) {
       // e.g. out of memory for another instance: this scratch runs the JS path
       compileError ??= `wasm/fused-fk.wasm: no instance: ${e instanceof Error ? e.message : String(e)}`;
@@ -322,14 +421,15 @@ export class FusedFkWasm {
     const S = g.nSpheres;
     const c = g.constants;
     const L = new Layout(this.heapBase);
+    const vb = this.ex.vectorBytes;
     const at = {
       kind: L.take(dof * 4), perm: L.take(dof * 12), sign: L.take(dof * 24), rot: L.take(dof * 72), trans: L.take(dof * 24),
       tipRot: L.take(72), tipTrans: L.take(24), boundCentre: L.take((dof + 1) * 24), local: L.take(S * 24), radius: L.take(S * 8),
       bodyStart: L.take((dof + 2) * 4), groupA: L.take(g.groupA.length * 4), groupB: L.take(g.groupB.length * 4),
       groupStart: L.take(g.groupStart.length * 4), firsts: L.take(g.firsts.length * 4), partnerStart: L.take(g.partnerStart.length * 4),
       partners: L.take(g.partners.length * 4), groupNear: L.take(g.groupNearStart.length * 4), keepOutBodies: L.take(g.keepOutBodies.length * 4),
-      frames: L.take((dof + 1) * 12 * 16), ee: L.take(12 * 16), bounds: L.take((dof + 1) * 3 * 16), sincos: L.take(dof * 32),
-      near: L.take(S * 16), centres: L.take(S * 48), stamps: L.take(S * 4),
+      frames: L.take((dof + 1) * 12 * vb), ee: L.take(12 * vb), bounds: L.take((dof + 1) * 3 * vb), sincos: L.take(dof * 2 * vb),
+      near: L.take(S * vb), centres: L.take(S * 3 * vb), stamps: L.take(S * 4),
     };
     this.ensureBytes(L.end);
     const kind = new Int32Array(dof);

@@ -29,7 +29,7 @@
 import type { KinematicChain } from '../robot/chain.ts';
 import { type ChainConstants, forwardFrames } from '../robot/kinematics.ts';
 import type { StateLayout } from '../world-model/world-model.ts';
-import { BROAD_SLACK_M, FusedFkWasm, fusedWasmEnabled, fusedWasmSupport, WASM_FK, WASM_TERMS, type WasmBlock, type WasmSampling, wasmSlotFlag } from './fused-wasm.ts';
+import { BROAD_SLACK_M, FusedFkWasm, fusedKernelDescription, fusedWasmEnabled, fusedWasmSupport, WASM_FK, WASM_TERMS, type WasmBlock, type WasmSampling, wasmSlotFlag } from './fused-wasm.ts';
 import { NORM_CODES, normElementCoded, normFinishCoded, normScalarCoded, normValueCoded } from './norms.ts';
 import { AccelerationLimitsTerm } from './terms/acceleration-limits.ts';
 import { EeOrientationTerm } from './terms/ee-orientation.ts';
@@ -137,13 +137,13 @@ function constantsOf(chain: KinematicChain): ChainConstants | null {
 
 /**
  * One line saying which implementation runs the fused cost's kinematic kernels for this chain on this
- * thread (for start-up logs and benchmark reports): WebAssembly SIMD, or JavaScript and why.
+ * thread (for start-up logs and benchmark reports): the native kernel, WebAssembly SIMD, or JavaScript and why.
  */
 export function fusedKernelNotice(chain: KinematicChain): string {
   const g = fusedGeometry(chain);
   const why = g === null ? 'the chain exposes no constants' : !fusedWasmEnabled() ? 'ODRA_FUSED_WASM=0' : fusedWasmSupport(g);
   return why === null
-    ? 'fused cost: forward kinematics, keep-out, self-collision, end-effector and joint-space terms in WebAssembly SIMD (wasm/fused-fk.wasm; ODRA_FUSED_WASM=0 runs the JavaScript path)'
+    ? `fused cost: forward kinematics, keep-out, self-collision, end-effector and joint-space terms in the kernel: ${fusedKernelDescription()} (ODRA_FUSED_WASM=0 runs the JavaScript path)`
     : `fused cost: JavaScript path (${why})`;
 }
 

@@ -1,18 +1,19 @@
 /**
- * The WebAssembly kernel of the fused cost (src/cost/fused-wasm.ts, wasm/fused-fk.wasm: the joint-space
- * pass and the FK pass) against the JS fused path: per-term costs and totals bit for bit (Object.is), on
+ * The fused cost's kernel, both builds of it (src/cost/fused-wasm.ts driving native/fused-fk.node and
+ * wasm/fused-fk.wasm: the joint-space pass and the FK pass), against the JS fused path: per-term costs and totals bit for bit (Object.is), on
  * batches that reach every branch (keep-out boxes from outside and inside, zone spheres, self-collision,
  * joint limits at, inside and past the margin, velocity and acceleration excess, smoothness against
  * prevAction, every norm, NaN and ±Infinity in q, qd and actions, −0, angles the JS sincos hands to
  * Math.sin), for odd block sizes and sample ranges, on a latent-state layout without a chain, on worker
  * threads, and with a chain whose FK the kernel does not do (it falls back for that pass). Also: the
- * kernel is there (built by `npm test` / `npm ci`; without it every comparison would be JS against JS)
- * and is what its source builds to.
+ * kernels are there (built by `npm test` / `npm ci`; without them every comparison would be JS against
+ * JS; the native one is skipped, with the reason printed, only where no C compiler or Node headers exist)
+ * and are what their sources build to, and the native kernel's log is Math.log's.
  */
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,9 @@ import { loadDemoArm } from '../../bench/problems.ts';
 import { buildCostTerms } from '../../src/agent/cost-terms.ts';
 import { CostEvaluator, sharedF64 } from '../../src/cost/evaluator.ts';
 import { evaluateFused, FusedScratch, fusedGeometry, fusedProblem, type FusedProblem } from '../../src/cost/fused.ts';
-import { FusedFkWasm, fusedWasmEnabled, fusedWasmSupport, setFusedWasm, WASM_FK, WASM_TERMS, type WasmSlots } from '../../src/cost/fused-wasm.ts';
+import {
+  FusedFkWasm, fusedKernelKind, fusedWasmEnabled, fusedWasmSupport, nativeKernelLog, setFusedNative, setFusedWasm, WASM_FK, WASM_TERMS, type WasmSlots,
+} from '../../src/cost/fused-wasm.ts';
 import { NORM_KINDS } from '../../src/cost/norms.ts';
 import { lastCostJob, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
 import { AccelerationLimitsTerm } from '../../src/cost/terms/acceleration-limits.ts';
@@ -41,16 +44,21 @@ import { buildChain, parseUrdf, type RobotChain } from '../../src/robot/index.ts
 import { forwardFrames } from '../../src/robot/kinematics.ts';
 import { makeStateLayout } from '../../src/world-model/world-model.ts';
 import { MIXED_URDF } from '../robot/helpers.ts';
-import { arm6, builtInTerms, type CostBatch, problemFor, randomCostBatch, rng } from './helpers.ts';
+import { arm6, builtInTerms, type CostBatch, nativeKernelSkip, problemFor, randomCostBatch, rng } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 after(() => {
   setFusedWasm(true);
+  setFusedNative(true);
   stopCostWorkers();
   setCostThreads(null);
 });
 
+/** why the native kernel's tests are skipped here (no compiler or headers, or turned off), or null */
+const NATIVE_UNAVAILABLE = nativeKernelSkip();
+/** the build under test in the running describe block */
+let kernelKind: 'native' | 'wasm' = 'native';
 
 
 function fused(list: CostTerm[], chain: RobotChain, batch: CostBatch): FusedProblem {
@@ -82,6 +90,7 @@ function run(fp: FusedProblem, batch: CostBatch, wasm: boolean, ranges: readonly
     setFusedWasm(true);
   }
   const usedKernel = sc.wasm instanceof FusedFkWasm;
+  if (usedKernel) assert.equal(sc.wasm!.kind, kernelKind, 'the build under test ran');
   return { perTerm, total, usedKernel, usedWasm: usedKernel && fp.geometry !== null && fusedWasmSupport(fp.geometry) === null };
 }
 
@@ -89,14 +98,14 @@ function run(fp: FusedProblem, batch: CostBatch, wasm: boolean, ranges: readonly
 function assertSame(a: Float64Array, b: Float64Array, what: string): void {
   assert.equal(a.length, b.length, `${what}: lengths`);
   for (let i = 0; i < a.length; i++) {
-    if (!Object.is(a[i], b[i])) assert.fail(`${what}[${i}]: wasm ${a[i]} vs JS ${b[i]}`);
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}[${i}]: ${kernelKind} ${a[i]} vs JS ${b[i]}`);
   }
 }
 
 function compare(fp: FusedProblem, batch: CostBatch, what: string, ranges?: readonly (readonly [number, number])[]): Result {
   const js = run(fp, batch, false, ranges);
   const wa = run(fp, batch, true, ranges);
-  assert.ok(fp.geometry === null ? wa.usedKernel : wa.usedWasm, `${what}: the wasm path ran`);
+  assert.ok(fp.geometry === null ? wa.usedKernel : wa.usedWasm, `${what}: the kernel ran`);
   assertSame(wa.perTerm, js.perTerm, `${what}: perTerm`);
   assertSame(wa.total, js.total, `${what}: total`);
   return js;
@@ -129,15 +138,31 @@ function wasmBatch(chain: RobotChain, seed: number, T: number, B: number, specia
   return randomCostBatch(chain, seed, T, B, { latentDim: 2, latentGoal: false, special });
 }
 
-describe('WebAssembly kernel of the fused cost', () => {
+for (const kind of ['native', 'wasm'] as const) {
+describe(`${kind} kernel of the fused cost`, { skip: kind === 'native' && NATIVE_UNAVAILABLE !== null ? `native kernel: ${NATIVE_UNAVAILABLE}` : false }, () => {
+  before(() => {
+    kernelKind = kind;
+    setFusedNative(kind === 'native');
+    // the cost workers choose their build from the environment when they start
+    stopCostWorkers();
+    if (kind === 'native') delete process.env.ODRA_FUSED_NATIVE;
+    else process.env.ODRA_FUSED_NATIVE = '0';
+  });
+  after(() => {
+    stopCostWorkers();
+    delete process.env.ODRA_FUSED_NATIVE;
+    setFusedNative(true);
+  });
+
   test('the kernel is available and applies to the demo arm and the 6-DoF test arm', () => {
     assert.equal(fusedWasmEnabled(), true, 'on by default');
+    assert.equal(fusedKernelKind(), kind, `the ${kind} build is what runs (a missing native kernel: npm run build:native)`);
     for (const chain of [demo.chain, arm6()]) {
       const g = fusedGeometry(chain);
       assert.ok(g !== null);
       assert.equal(fusedWasmSupport(g), null, 'no reason to fall back (a missing kernel: npm run build:wasm)');
     }
-    assert.ok(FusedFkWasm.create() !== null, 'the module instantiates');
+    assert.equal(FusedFkWasm.create()?.kind, kind, 'the module instantiates');
   });
 
   for (const [name, chain] of [['demo arm', demo.chain], ['6-DoF test arm', arm6()]] as const) {
@@ -185,6 +210,7 @@ describe('WebAssembly kernel of the fused cost', () => {
       for (let j = 0; j < dof; j++) batch.states[(T * B + 41) * D + qOffset + j] = -0;
       const fp = fused([new KeepOutTerm(1, 0.05)], chain, batch);
       const kernel = FusedFkWasm.create()!;
+      assert.equal(kernel.kind, kind);
       const off = { k: -1, weight: 1, norm: 0, param: 1, inv: 1 };
       const slots = Object.fromEntries(WASM_TERMS.map((type) => [type, off])) as unknown as WasmSlots;
       const flags = kernel.prepare(fp, slots, new Float64Array(1024));
@@ -487,7 +513,14 @@ describe('WebAssembly kernel of the fused cost', () => {
     }
   });
 
-  test('the built wasm/fused-fk.wasm is what wasm/fused-fk.ts builds to', (t) => {
+  test('the built kernel is what its source builds to', (t) => {
+    if (kind === 'native') {
+      // a compiler's output is not byte-reproducible across machines: the installed build must be newer than its source
+      const built = join(ROOT, 'native/fused-fk.node');
+      assert.ok(existsSync(built), 'native/fused-fk.node is built: run npm run build:native');
+      assert.ok(statSync(built).mtimeMs >= statSync(join(ROOT, 'native/fused-fk.c')).mtimeMs, 'native/fused-fk.node is older than its source: run npm run build:native');
+      return;
+    }
     if (!existsSync(join(ROOT, 'node_modules/assemblyscript/package.json'))) {
       t.skip('the AssemblyScript compiler (devDependency assemblyscript) is not installed');
       console.log('skipped: the AssemblyScript compiler is not installed');
@@ -505,5 +538,20 @@ describe('WebAssembly kernel of the fused cost', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+}
+
+describe('the native kernel\'s log', { skip: NATIVE_UNAVAILABLE === null ? false : `native kernel: ${NATIVE_UNAVAILABLE}` }, () => {
+  test('is Math.log bit for bit: the barrier\'s range, every binade, subnormals, edges', () => {
+    const log = nativeKernelLog();
+    assert.ok(log !== null, 'native/fused-fk.node loads');
+    const next = rng(2026);
+    const xs: number[] = [0, -0, -1, 1, 0.05, 0.95, 1 - 2 ** -53, 1 + 2 ** -52, Infinity, -Infinity, Number.NaN, Number.MIN_VALUE, 2 ** -1022, Number.MAX_VALUE];
+    // the barrier takes log(1 − x) for x in (0, 0.95): most of the draws there, the rest over every binade
+    for (let i = 0; i < 200_000; i++) xs.push(0.05 + 0.95 * next());
+    for (let i = 0; i < 100_000; i++) xs.push(2 ** (2100 * next() - 1074) * (1 + next()));
+    for (let i = 0; i < 20_000; i++) xs.push(1 + (next() - 0.5) * 2 ** -18);
+    for (const x of xs) if (!Object.is(log(x), Math.log(x))) assert.fail(`log(${x}): native ${log(x)} vs Math.log ${Math.log(x)}`);
   });
 });

@@ -24,6 +24,8 @@ import { buildChain, type RobotChain } from '../../src/robot/kinematics.ts';
 import { parseUrdf } from '../../src/robot/urdf.ts';
 import { KinematicModel } from '../../src/world-model/kinematic.ts';
 import { makeStateLayout } from '../../src/world-model/world-model.ts';
+// @ts-expect-error: a plain ES module of the build scripts, without type declarations
+import { nativeBuildUnavailable } from '../../scripts/build-native.mjs';
 
 export const ARM6_PATH = fileURLToPath(new URL('../fixtures/arm6.urdf', import.meta.url));
 
@@ -209,4 +211,19 @@ export function randomCostBatch(chain: RobotChain, seed: number, T: number, B: n
     prevAction,
   };
   return { problem, states, actions, T, B, A };
+}
+
+/**
+ * Why the native kernel's tests are skipped in this process (printed once), or null when they run: the
+ * machine cannot build it (no C compiler or Node headers: then the WebAssembly kernel is what runs), or
+ * ODRA_NATIVE=0 / ODRA_FUSED_NATIVE=0 in the environment. Where it can be built it must be there: a
+ * failed build fails the tests instead of leaving them on the other kernel.
+ */
+export function nativeKernelSkip(): string | null {
+  const why =
+    process.env.ODRA_NATIVE === '0' ? 'ODRA_NATIVE=0 in the environment'
+    : process.env.ODRA_FUSED_NATIVE === '0' ? 'ODRA_FUSED_NATIVE=0 in the environment'
+    : (nativeBuildUnavailable as () => string | null)();
+  if (why !== null) console.log(`skipped: the native kernel's tests (${why})`);
+  return why;
 }

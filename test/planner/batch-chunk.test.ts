@@ -2,11 +2,11 @@
  * Chunked batches (planner/batch-chunk.ts): sampling, the kinematic rollout and the fused cost done chunk
  * by chunk, on the planner's thread and the cost workers, give the very plans of the sequential path.
  */
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lastCostJob, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
 import { type FusedProblem, FusedScratch } from '../../src/cost/fused.ts';
-import { FusedFkWasm, setFusedWasm } from '../../src/cost/fused-wasm.ts';
+import { FusedFkWasm, fusedKernelKind, setFusedNative, setFusedWasm } from '../../src/cost/fused-wasm.ts';
 import { sharedF64 } from '../../src/cost/evaluator.ts';
 import { sharedView } from '../../src/cost/parallel.ts';
 import { type BatchChunkPayload, runChunk, setChunkedBatches } from '../../src/planner/batch-chunk.ts';
@@ -15,11 +15,15 @@ import { CemPlanner } from '../../src/planner/cem.ts';
 import { MppiPlanner } from '../../src/planner/mppi.ts';
 import { DEFAULT_PLANNER_SETTINGS, type Planner, type PlanProblem } from '../../src/planner/planner.ts';
 import { KinematicModel } from '../../src/world-model/kinematic.ts';
-import { arm5, arm6, arm6PlanProblem } from '../cost/helpers.ts';
+import { arm5, arm6, arm6PlanProblem, nativeKernelSkip } from '../cost/helpers.ts';
 import type { RobotChain } from '../../src/robot/kinematics.ts';
+
+/** why the native kernel's tests are skipped here (no compiler or headers, or turned off), or null */
+const NATIVE_UNAVAILABLE = nativeKernelSkip();
 
 after(() => {
   setFusedWasm(true);
+  setFusedNative(true);
   setChunkedBatches(true);
   stopCostWorkers();
   setCostThreads(null);
@@ -139,7 +143,14 @@ function bufs(p: BatchChunkPayload): Float64Array[] {
   return [f(p.actions), f(p.states), f(p.perTerm), f(p.total)];
 }
 
-describe('runChunk in the WebAssembly kernel', () => {
+for (const kind of ['native', 'wasm'] as const) {
+describe(`runChunk in the ${kind} kernel`, { skip: kind === 'native' && NATIVE_UNAVAILABLE !== null ? `native kernel: ${NATIVE_UNAVAILABLE}` : false }, () => {
+  before(() => {
+    setFusedNative(kind === 'native');
+    assert.equal(fusedKernelKind(), kind, `the ${kind} build runs (a missing native kernel: npm run build:native)`);
+  });
+  after(() => setFusedNative(true));
+
   test('writes, rolls out and costs the very rows of the JS path (Object.is), chunk by chunk', () => {
     let kernelBlocks = 0;
     const orig = FusedFkWasm.prototype.sampleRun;
@@ -258,3 +269,4 @@ describe('runChunk in the WebAssembly kernel', () => {
     }
   });
 });
+}
