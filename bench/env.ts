@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { selectOnnxProviders, type OnnxProviderName } from '../src/compute/onnx-providers.ts';
 import { selectTfBackend, type TfBackendName } from '../src/compute/tf-backend.ts';
+import { fusedKernelDescription, fusedKernelKind, fusedWasmEnabled } from '../src/cost/fused-wasm.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -23,6 +24,8 @@ export interface MachineInfo {
 export interface BackendInfo {
   tfjs: { name: TfBackendName; notice?: string };
   onnx: { providers: OnnxProviderName[]; notice?: string };
+  /** the fused kinematic cost's kernel on the calling thread: native (C), wasm, or the JS path; notice when not native */
+  fusedCost: { kernel: 'native' | 'wasm' | 'js'; description: string; notice?: string };
 }
 
 /** Version of an installed package, from its package.json; 'unknown' when it cannot be read. */
@@ -55,11 +58,14 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-/** Selects the tfjs backend (tensorflow, else wasm, else cpu) and the ONNX Runtime providers, as odra does. */
+/** Selects the tfjs backend (tensorflow, else wasm, else cpu) and the ONNX Runtime providers, and names the fused cost's kernel, as odra does. */
 export async function chooseBackends(): Promise<BackendInfo> {
   const tf = await selectTfBackend();
   const onnx = selectOnnxProviders();
+  const kernel = fusedWasmEnabled() ? (fusedKernelKind() ?? 'js') : 'js';
+  const description = fusedWasmEnabled() ? fusedKernelDescription() : 'JavaScript path (ODRA_FUSED_WASM=0)';
   return {
+    fusedCost: kernel === 'native' ? { kernel, description } : { kernel, description, notice: `fused cost kernel: ${description}` },
     tfjs: tf.notice === undefined ? { name: tf.name } : { name: tf.name, notice: tf.notice },
     onnx: onnx.notice === undefined ? { providers: onnx.providers } : { providers: onnx.providers, notice: onnx.notice },
   };

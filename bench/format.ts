@@ -51,7 +51,7 @@ export function formatReport(r: BenchReport): string {
     const d = r.drift;
     out.push(`machine speed: ${d.case} ${num(d.startGflops)} GFLOP/s at the start, ${num(d.endGflops)} at the end (${d.change >= 0 ? '+' : ''}${(100 * d.change).toFixed(1)} %)\n`);
   }
-  out.push(`backends: tfjs '${r.backends.tfjs.name}', ONNX Runtime providers [${r.backends.onnx.providers.join(', ')}]\n`);
+  out.push(`backends: tfjs '${r.backends.tfjs.name}', ONNX Runtime providers [${r.backends.onnx.providers.join(', ')}], fused cost kernel '${r.backends.fusedCost.kernel}'\n`);
   for (const n of r.notices) out.push(`notice: ${n}\n`);
   out.push(`repetitions: ${r.repeat.warmup} warm-up, then ${r.repeat.minRuns}–${r.repeat.maxRuns} runs and at least ${r.repeat.minTimeMs} ms per case (fewer for slow cases; n says how many)\n`);
 

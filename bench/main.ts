@@ -66,6 +66,7 @@ export async function runBench(argv: readonly string[], io: CliIo): Promise<numb
   const notices: string[] = [];
   if (backends.tfjs.notice !== undefined) notices.push(backends.tfjs.notice);
   if (backends.onnx.notice !== undefined) notices.push(backends.onnx.notice);
+  if (backends.fusedCost.notice !== undefined) notices.push(backends.fusedCost.notice);
   for (const n of notices) progress(n);
   if (args.threads !== null) setCostThreads(args.threads);
   const repeat = repeatOptions(args.quick);

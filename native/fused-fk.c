@@ -21,6 +21,7 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <math.h>
 #if defined(__AVX__)
@@ -182,6 +183,7 @@ enum { DO_EP = 1, DO_EO = 2, DO_KO = 4, DO_SC = 8, DO_FK = 16, DO_JG = 32, DO_PO
 typedef struct {
   napi_env env; /* for Math.sin / Math.cos of the rare wide angles */
   u8 *mem;
+  size_t len; /* bytes of mem */
   int32_t dof, ns, ng, nf, nko, nbox, nzone, ep, eo, ko, sc;
   const u8 *kind, *perm, *sign, *rot, *trans, *tiprot, *tiptrans, *bc, *local, *rad, *bodystart;
   const u8 *ga, *gb, *gstart, *firsts, *pstart, *partners, *gnear, *reach, *kob, *koreach;
@@ -197,9 +199,10 @@ typedef struct {
 
 static inline int32_t hdr(const u8 *m, int i) { return ldi(m + 4 * i); }
 
-static void decode(K *k, napi_env env, u8 *m) {
+static void decode(K *k, napi_env env, u8 *m, size_t len) {
   k->env = env;
   k->mem = m;
+  k->len = len;
 #define P(i) (m + (uint32_t)hdr(m, i))
   k->dof = hdr(m, H_DOF); k->ns = hdr(m, H_NS); k->ng = hdr(m, H_NG); k->nf = hdr(m, H_NF); k->nko = hdr(m, H_NKO);
   k->nbox = hdr(m, H_NBOX); k->nzone = hdr(m, H_NZONE);
@@ -968,6 +971,41 @@ static void sample_rows(K *k, int T, int nb, int c0, const u8 *pNoise, int noise
   }
 }
 
+/* ---------------------------------------------------------------- bounds */
+/* whether [p, p + bytes) lies in the memory */
+static int inside(const K *k, const u8 *p, double bytes) {
+  return p >= k->mem && bytes >= 0 && (double)(p - k->mem) + bytes <= (double)k->len;
+}
+
+/*
+ * Why a block of nb samples over T steps with these flags would reach outside the memory, or NULL: the
+ * areas a call writes and reads, sized from the header (the driver lays them out; a mistake there must
+ * come back as an error, not as a write past the buffer).
+ */
+static const char *block_outside(const K *k, int T, int nb, int flags) {
+  if (T < 0 || nb < 1 || k->jdof < 0 || k->adim < 0 || k->dof < 0 || k->ns < 0) return "sizes out of range";
+  const int nbPad = (nb + 1) & ~1;
+  const double rows = (double)(T + 1) * nb;
+  if (!inside(k, k->S, rows * (double)k->rsb)) return "the state rows";
+  if (k->qob + 8.0 * k->jdof > k->rsb || k->qdob + 8.0 * k->jdof > k->rsb) return "q or qd beyond a state row";
+  if (!inside(k, k->ACC, (ACC_SLOTS + 4.0) * nbPad * 8)) return "the per-sample sums";
+  if ((flags & (DO_SM | DO_EF)) && !inside(k, k->A, rows * k->adim * 8.0)) return "the action rows";
+  if (!inside(k, k->par, 32 * 8.0)) return "the parameters";
+  if (!inside(k, k->lom, 8.0 * k->jdof) || !inside(k, k->him, 8.0 * k->jdof) || !inside(k, k->vmax, 8.0 * k->jdof) ||
+      !inside(k, k->amax, 8.0 * k->jdof) || !inside(k, k->goalj, 8.0 * k->jdof) || !inside(k, k->post, 8.0 * k->jdof))
+    return "the joint constants";
+  if (flags & DO_FK) {
+    const double d1 = k->dof + 1.0;
+    if (!inside(k, k->F, d1 * 12 * VB) || !inside(k, k->E, 12.0 * VB) || !inside(k, k->B, d1 * 3 * VB) || !inside(k, k->SCR, k->dof * 2.0 * VB) ||
+        !inside(k, k->NEAR, k->ns * (double)VB) || !inside(k, k->CENT, k->ns * 3.0 * VB) || !inside(k, k->STAMPS, k->ns * 4.0))
+      return "the kernel's scratch";
+    if (!inside(k, k->local, k->ns * 24.0) || !inside(k, k->rad, k->ns * 8.0) || !inside(k, k->bodystart, (k->dof + 2.0) * 4) ||
+        !inside(k, k->bc, d1 * 24) || !inside(k, k->boxes, k->nbox * 48.0) || !inside(k, k->zones, k->nzone * 32.0))
+      return "the geometry";
+  }
+  return NULL;
+}
+
 /* ---------------------------------------------------------------- Node-API glue */
 #define MAX_ARGS 20
 
@@ -988,6 +1026,13 @@ static int args(napi_env env, napi_callback_info info, size_t want, napi_value *
   return 1;
 }
 
+static napi_value throw_outside(napi_env env, const char *what) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "odra fused kernel: %s would lie outside the kernel's memory (a layout error in src/cost/fused-wasm.ts)", what);
+  napi_throw_range_error(env, NULL, msg);
+  return NULL;
+}
+
 static int32_t iarg(napi_env env, napi_value v) { int32_t x = 0; napi_get_value_int32(env, v, &x); return x; }
 static double darg(napi_env env, napi_value v) { double x = NAN; napi_get_value_double(env, v, &x); return x; }
 
@@ -997,8 +1042,14 @@ static napi_value js_configure(napi_env env, napi_callback_info info) {
   size_t len;
   if (!args(env, info, 1, argv, &mem, &len)) return NULL;
   K k;
-  decode(&k, env, mem);
-  if (k.ns > 0) memset(k.STAMPS, 0, (size_t)k.ns * 4);
+  decode(&k, env, mem, len);
+  if (k.ns > 0) {
+    if (!inside(&k, k.STAMPS, k.ns * 4.0)) {
+      napi_throw_range_error(env, NULL, "odra fused kernel: the header places the sphere stamps outside the memory");
+      return NULL;
+    }
+    memset(k.STAMPS, 0, (size_t)k.ns * 4);
+  }
   int32_t zero = 0;
   memcpy(mem + 4 * STAMP_SLOT, &zero, 4);
   return NULL;
@@ -1010,8 +1061,11 @@ static napi_value js_eval_block(napi_env env, napi_callback_info info) {
   size_t len;
   if (!args(env, info, 4, argv, &mem, &len)) return NULL;
   K k;
-  decode(&k, env, mem);
-  eval_block(&k, iarg(env, argv[1]), iarg(env, argv[2]), iarg(env, argv[3]));
+  decode(&k, env, mem, len);
+  int T = iarg(env, argv[1]), nb = iarg(env, argv[2]), flags = iarg(env, argv[3]);
+  const char *why = block_outside(&k, T, nb, flags);
+  if (why != NULL) return throw_outside(env, why);
+  eval_block(&k, T, nb, flags);
   memcpy(mem + 4 * STAMP_SLOT, &k.stamp, 4);
   return NULL;
 }
@@ -1022,13 +1076,30 @@ static napi_value js_sample_rows(napi_env env, napi_callback_info info) {
   size_t len;
   if (!args(env, info, 20, argv, &mem, &len)) return NULL;
   K k;
-  decode(&k, env, mem);
-  int32_t pStd = iarg(env, argv[8]);
-  sample_rows(&k, iarg(env, argv[1]), iarg(env, argv[2]), iarg(env, argv[3]), mem + (uint32_t)iarg(env, argv[4]), iarg(env, argv[5]),
-              mem + (uint32_t)iarg(env, argv[6]), mem + (uint32_t)iarg(env, argv[7]), pStd == 0 ? NULL : mem + (uint32_t)pStd,
-              mem + (uint32_t)iarg(env, argv[9]), mem + (uint32_t)iarg(env, argv[10]), mem + (uint32_t)iarg(env, argv[11]),
-              mem + (uint32_t)iarg(env, argv[12]), iarg(env, argv[13]), darg(env, argv[14]), darg(env, argv[15]), darg(env, argv[16]),
-              darg(env, argv[17]), darg(env, argv[18]), darg(env, argv[19]));
+  decode(&k, env, mem, len);
+  int T = iarg(env, argv[1]), nb = iarg(env, argv[2]), c0 = iarg(env, argv[3]), noiseLen = iarg(env, argv[5]), latent = iarg(env, argv[13]);
+  const u8 *pNoise = mem + (uint32_t)iarg(env, argv[4]), *pOff = mem + (uint32_t)iarg(env, argv[6]), *pMean = mem + (uint32_t)iarg(env, argv[7]);
+  int32_t std = iarg(env, argv[8]);
+  const u8 *pStd = std == 0 ? NULL : mem + (uint32_t)std;
+  const u8 *pLo = mem + (uint32_t)iarg(env, argv[9]), *pHi = mem + (uint32_t)iarg(env, argv[10]), *pS0 = mem + (uint32_t)iarg(env, argv[11]);
+  u8 *pPrev = mem + (uint32_t)iarg(env, argv[12]);
+  const double A8 = k.adim * 8.0, n8 = (double)T * A8;
+  const char *why = block_outside(&k, T, nb, DO_SM);
+  if (why == NULL && (noiseLen < 1 || c0 < 0 || latent < 0 || latent * 8.0 > k.qob || !inside(&k, pNoise, noiseLen * 8.0) || !inside(&k, pOff, nb * 4.0) ||
+                      !inside(&k, pMean, n8) || (pStd != NULL && !inside(&k, pStd, n8)) || !inside(&k, pLo, A8) || !inside(&k, pHi, A8) ||
+                      !inside(&k, pS0, (double)k.rsb) || !inside(&k, pPrev, A8) || k.jdof > k.adim))
+    why = "the sampling areas";
+  if (why == NULL)
+    for (int i = 0; i < nb; i++) {
+      int32_t off = ldi(pOff + 4 * (size_t)i);
+      if (off < 0 || off >= noiseLen) {
+        why = "a noise offset";
+        break;
+      }
+    }
+  if (why != NULL) return throw_outside(env, why);
+  sample_rows(&k, T, nb, c0, pNoise, noiseLen, pOff, pMean, pStd, pLo, pHi, pS0, pPrev, latent, darg(env, argv[14]), darg(env, argv[15]),
+              darg(env, argv[16]), darg(env, argv[17]), darg(env, argv[18]), darg(env, argv[19]));
   return NULL;
 }
 

@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { loadDemoArm } from '../../bench/problems.ts';
 import { buildCostTerms } from '../../src/agent/cost-terms.ts';
 import { CostEvaluator, sharedF64 } from '../../src/cost/evaluator.ts';
@@ -542,7 +543,7 @@ describe(`${kind} kernel of the fused cost`, { skip: kind === 'native' && NATIVE
 });
 }
 
-describe('the native kernel\'s log', { skip: NATIVE_UNAVAILABLE === null ? false : `native kernel: ${NATIVE_UNAVAILABLE}` }, () => {
+describe('the native kernel module', { skip: NATIVE_UNAVAILABLE === null ? false : `native kernel: ${NATIVE_UNAVAILABLE}` }, () => {
   test('is Math.log bit for bit: the barrier\'s range, every binade, subnormals, edges', () => {
     const log = nativeKernelLog();
     assert.ok(log !== null, 'native/fused-fk.node loads');
@@ -553,5 +554,36 @@ describe('the native kernel\'s log', { skip: NATIVE_UNAVAILABLE === null ? false
     for (let i = 0; i < 100_000; i++) xs.push(2 ** (2100 * next() - 1074) * (1 + next()));
     for (let i = 0; i < 20_000; i++) xs.push(1 + (next() - 0.5) * 2 ** -18);
     for (const x of xs) if (!Object.is(log(x), Math.log(x))) assert.fail(`log(${x}): native ${log(x)} vs Math.log ${Math.log(x)}`);
+  });
+
+  test('a layout that would reach outside its memory is a RangeError, not a write past the buffer', () => {
+    const m = createRequire(import.meta.url)(join(ROOT, 'native/fused-fk.node')) as {
+      heapBase(): number;
+      evalBlock(mem: ArrayBuffer, T: number, nb: number, flags: number): void;
+      sampleRows(mem: ArrayBuffer, ...args: number[]): void;
+      configure(mem: ArrayBuffer): void;
+    };
+    const mem = new ArrayBuffer(4096);
+    const hdr = new Int32Array(mem, 0, 80);
+    // the per-sample sums of 64 samples do not fit in 4 KiB
+    assert.throws(() => m.evalBlock(mem, 4, 64, 0), (e: unknown) => e instanceof RangeError && /per-sample sums/.test(e.message));
+    // state rows placed past the end
+    hdr[44] = 4000; // states
+    hdr[48] = 96; // bytes per state row
+    assert.throws(() => m.evalBlock(mem, 2, 2, 0), /state rows/);
+    // a noise offset outside the table
+    hdr[44] = 512;
+    hdr[48] = 16;
+    hdr[45] = 1024; // sums
+    hdr[64] = 1600; // actions
+    hdr[47] = 1; // action dim
+    hdr[36] = 1800; // parameters
+    new Int32Array(mem, 2200, 2).set([0, 99]);
+    assert.throws(() => m.sampleRows(mem, 2, 2, 1, 2400, 10, 2200, 2300, 0, 2350, 2360, 2370, 2380, 0, 0, 0, 1, 0.5, 1, 0.01), /noise offset/);
+    assert.throws(() => m.evalBlock(new ArrayBuffer(8), 1, 1, 0), TypeError, 'a buffer smaller than the header');
+    // a sphere count whose stamps lie beyond the buffer
+    hdr[1] = 1_000_000;
+    hdr[43] = 600;
+    assert.throws(() => m.configure(mem), /stamps/);
   });
 });
