@@ -876,6 +876,12 @@ static void sample_rows(K *k, int T, int nb, int c0, const u8 *pNoise, int noise
     const double ss = m3 == 0 ? 1 : m3 == 1 ? 0.25 : 0.0625;
     const double s = scale * ss;
     int off = ldi(pOff + 4 * (size_t)i);
+    if (i + 1 < nb) {
+      /* the next sample's noise run starts at a random place in a table larger than the caches: fetch it now */
+      int next = ldi(pOff + 4 * (size_t)(i + 1));
+      if (next + n <= noiseLen)
+        for (int e = 0; e < n; e += 8) __builtin_prefetch(pNoise + (size_t)(next + e) * 8);
+    }
     u8 *out = k->A + ar + (size_t)i * ab;
     const u8 *mi = pMean;
     const u8 *si = pStd;
