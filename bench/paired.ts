@@ -52,6 +52,10 @@ function parse(argv: readonly string[]): Options {
     }
     // without its kernel a checkout would run the JavaScript cost and compare that instead
     if (existsSync(join(d, 'wasm')) && !existsSync(join(d, 'wasm/fused-fk.wasm'))) throw new Error(`${d}: wasm/fused-fk.wasm is not built (npm run build:wasm there)`);
+    // nor would one without its native kernel run the same build as one with it (ODRA_FUSED_NATIVE=0 compares the wasm builds)
+    if (process.env.ODRA_FUSED_NATIVE !== '0' && process.env.ODRA_NATIVE !== '0' && existsSync(join(d, 'native/fused-fk.c')) && !existsSync(join(d, 'native/fused-fk.node'))) {
+      throw new Error(`${d}: native/fused-fk.node is not built (npm run build:native there, or ODRA_FUSED_NATIVE=0 to compare the WebAssembly builds)`);
+    }
   }
   return { ...o, dirs: [dirs[0]!, dirs[1]!] };
 }
