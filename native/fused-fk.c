@@ -20,12 +20,24 @@
 
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <math.h>
 #if defined(__AVX__)
 #include <immintrin.h>
+#endif
+
+/*
+ * Code that runs before the kernel may: the module's registration and the CPU check, compiled for the
+ * baseline instruction set, so that a build for AVX2 loaded on a CPU without it says so instead of
+ * stopping the process on an illegal instruction.
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define BASELINE __attribute__((target("arch=x86-64")))
+#else
+#define BASELINE
 #endif
 
 typedef double vd __attribute__((vector_size(32)));
@@ -1130,7 +1142,7 @@ static napi_value js_log(napi_env env, napi_callback_info info) {
 }
 
 /* the instruction set the build targets, for reports */
-static napi_value js_target(napi_env env, napi_callback_info info) {
+BASELINE static napi_value js_target(napi_env env, napi_callback_info info) {
   (void)info;
 #if defined(__AVX2__)
   const char *t = "avx2";
@@ -1148,8 +1160,26 @@ static napi_value js_target(napi_env env, napi_callback_info info) {
   return v;
 }
 
-NAPI_MODULE_INIT() {
+/* whether this CPU runs the instructions the build targets */
+BASELINE static napi_value js_cpu_supported(napi_env env, napi_callback_info info) {
+  (void)info;
+  bool ok = true;
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+#if defined(__AVX2__)
+  ok = __builtin_cpu_supports("avx2");
+#elif defined(__AVX__)
+  ok = __builtin_cpu_supports("avx");
+#endif
+#endif
+  napi_value v;
+  napi_get_boolean(env, ok, &v);
+  return v;
+}
+
+BASELINE NAPI_MODULE_EXPORT napi_value napi_register_module_v1(napi_env env, napi_value exports) {
   struct { const char *name; napi_callback cb; } fns[] = {
+    {"cpuSupported", js_cpu_supported},
     {"configure", js_configure}, {"evalBlock", js_eval_block}, {"sampleRows", js_sample_rows},
     {"layoutVersion", js_layout_version}, {"vectorBytes", js_vector_bytes}, {"heapBase", js_heap_base},
     {"log", js_log}, {"target", js_target},

@@ -154,6 +154,8 @@ let compileError: string | null = null;
  * the kernel's memory, a plain ArrayBuffer laid out as the wasm memory, as their first argument.
  */
 interface NativeFusedModule {
+  /** whether this CPU has the instructions the build targets (a build for AVX2 copied to a CPU without it) */
+  cpuSupported(): boolean;
   layoutVersion(): number;
   vectorBytes(): number;
   heapBase(): number;
@@ -187,6 +189,7 @@ function nativeKernel(): NativeFusedModule | null {
   if (nativeModule !== null || nativeError !== null) return nativeModule;
   const c = loadNativeKernel<NativeFusedModule>('fused-fk.node');
   if ('error' in c) nativeError = c.error;
+  else if (typeof c.module.cpuSupported !== 'function' || !c.module.cpuSupported()) nativeError = `native/fused-fk.node was built for ${c.module.target()}, which this CPU lacks (rebuild it on this machine: npm run build:native)`;
   else if (c.module.layoutVersion() !== LAYOUT_VERSION) nativeError = `native/fused-fk.node has memory layout ${c.module.layoutVersion()}, this odra writes layout ${LAYOUT_VERSION} (rebuild it: npm run build:native)`;
   else nativeModule = c.module;
   return nativeModule;

@@ -556,6 +556,13 @@ describe('the native kernel module', { skip: NATIVE_UNAVAILABLE === null ? false
     for (const x of xs) if (!Object.is(log(x), Math.log(x))) assert.fail(`log(${x}): native ${log(x)} vs Math.log ${Math.log(x)}`);
   });
 
+  test('says which instruction set it was built for, and that this CPU has it', () => {
+    const m = createRequire(import.meta.url)(join(ROOT, 'native/fused-fk.node')) as { cpuSupported(): boolean; target(): string };
+    assert.match(m.target(), /^(avx2|avx|sse2|neon|generic)$/);
+    // the build script targets the machine it runs on (npm test rebuilds a stale one here)
+    assert.equal(m.cpuSupported(), true);
+  });
+
   test('a layout that would reach outside its memory is a RangeError, not a write past the buffer', () => {
     const m = createRequire(import.meta.url)(join(ROOT, 'native/fused-fk.node')) as {
       heapBase(): number;
