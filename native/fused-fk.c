@@ -691,6 +691,9 @@ static inline void acc_add(const K *k, u8 *accP, int slot, vd v, int lanes) {
 }
 
 /* ---------------------------------------------------------------- joint-space terms, four rows per vector */
+/* row i of a block of nb rows of rb bytes; past the block's end its last row (the lanes of a short group) */
+static inline const u8 *lane_row(const u8 *rows, int i, int nb, size_t rb) { return rows + (size_t)(i < nb ? i : nb - 1) * rb; }
+
 enum { E_GOAL, E_DIFF, E_ACT };
 enum { L_POS, L_VEL, L_ACC };
 
@@ -719,10 +722,7 @@ static inline __attribute__((always_inline)) void elem_rows(const K *k, int kind
   for (int t = 1; t <= T; t++) {
     const u8 *rows = base + (size_t)t * nb * rb;
     for (int i = 0; i < nb; i += LANES) {
-      const u8 *a0 = rows + (size_t)i * rb;
-      const u8 *a1 = rows + (size_t)(i + 1 < nb ? i + 1 : nb - 1) * rb;
-      const u8 *a2 = rows + (size_t)(i + 2 < nb ? i + 2 : nb - 1) * rb;
-      const u8 *a3 = rows + (size_t)(i + 3 < nb ? i + 3 : nb - 1) * rb;
+      const u8 *a0 = lane_row(rows, i, nb, rb), *a1 = lane_row(rows, i + 1, nb, rb), *a2 = lane_row(rows, i + 2, nb, rb), *a3 = lane_row(rows, i + 3, nb, rb);
       const u8 *g = goal;
       vd s = spl(0.0);
       for (int j = 0; j < n; j++) {
@@ -768,10 +768,7 @@ static inline __attribute__((always_inline)) void limit_rows(const K *k, int kin
   for (int t = 1; t <= T; t++) {
     const u8 *rows = base + (size_t)t * nb * rb;
     for (int i = 0; i < nb; i += LANES) {
-      const u8 *a0 = rows + (size_t)i * rb;
-      const u8 *a1 = rows + (size_t)(i + 1 < nb ? i + 1 : nb - 1) * rb;
-      const u8 *a2 = rows + (size_t)(i + 2 < nb ? i + 2 : nb - 1) * rb;
-      const u8 *a3 = rows + (size_t)(i + 3 < nb ? i + 3 : nb - 1) * rb;
+      const u8 *a0 = lane_row(rows, i, nb, rb), *a1 = lane_row(rows, i + 1, nb, rb), *a2 = lane_row(rows, i + 2, nb, rb), *a3 = lane_row(rows, i + 3, nb, rb);
       const u8 *l = lo, *h = hi;
       vd c = zero;
       for (int j = 0; j < n; j++) {
@@ -851,7 +848,7 @@ static void eval_block(K *k, int T, int nb, int flags) {
       for (int i = 0; i < nb; i += LANES) {
         const int lanes = nbPad - i < LANES ? nbPad - i : LANES;
         const u8 *r[LANES];
-        for (int l = 0; l < LANES; l++) r[l] = rows + (size_t)(i + l < nb ? i + l : nb - 1) * rsb + k->qob;
+        for (int l = 0; l < LANES; l++) r[l] = lane_row(rows, i + l, nb, rsb) + k->qob;
         u8 *accP = k->ACC + (size_t)i * 8;
         fk4(k, r[0], r[1], r[2], r[3]);
         if (flags & DO_EP) acc_add(k, accP, S_EP, ee_position4(k), lanes);
@@ -1051,16 +1048,22 @@ static napi_value throw_outside(napi_env env, const char *what) {
   return NULL;
 }
 
+/* the arguments and the decoded header of a call on the kernel's memory (argv[0]) */
+static int begin(napi_env env, napi_callback_info info, size_t want, napi_value *argv, K *k) {
+  u8 *mem;
+  size_t len;
+  if (!args(env, info, want, argv, &mem, &len)) return 0;
+  decode(k, env, mem, len);
+  return 1;
+}
+
 static int32_t iarg(napi_env env, napi_value v) { int32_t x = 0; napi_get_value_int32(env, v, &x); return x; }
 static double darg(napi_env env, napi_value v) { double x = NAN; napi_get_value_double(env, v, &x); return x; }
 
 static napi_value js_configure(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
-  u8 *mem;
-  size_t len;
-  if (!args(env, info, 1, argv, &mem, &len)) return NULL;
   K k;
-  decode(&k, env, mem, len);
+  if (!begin(env, info, 1, argv, &k)) return NULL;
   if (k.ns > 0) {
     if (!inside(&k, k.STAMPS, k.ns * 4.0)) {
       napi_throw_range_error(env, NULL, "odra fused kernel: the header places the sphere stamps outside the memory");
@@ -1069,32 +1072,27 @@ static napi_value js_configure(napi_env env, napi_callback_info info) {
     memset(k.STAMPS, 0, (size_t)k.ns * 4);
   }
   int32_t zero = 0;
-  memcpy(mem + 4 * STAMP_SLOT, &zero, 4);
+  memcpy(k.mem + 4 * STAMP_SLOT, &zero, 4);
   return NULL;
 }
 
 static napi_value js_eval_block(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
-  u8 *mem;
-  size_t len;
-  if (!args(env, info, 4, argv, &mem, &len)) return NULL;
   K k;
-  decode(&k, env, mem, len);
+  if (!begin(env, info, 4, argv, &k)) return NULL;
   int T = iarg(env, argv[1]), nb = iarg(env, argv[2]), flags = iarg(env, argv[3]);
   const char *why = block_outside(&k, T, nb, flags);
   if (why != NULL) return throw_outside(env, why);
   eval_block(&k, T, nb, flags);
-  memcpy(mem + 4 * STAMP_SLOT, &k.stamp, 4);
+  memcpy(k.mem + 4 * STAMP_SLOT, &k.stamp, 4);
   return NULL;
 }
 
 static napi_value js_sample_rows(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
-  u8 *mem;
-  size_t len;
-  if (!args(env, info, 20, argv, &mem, &len)) return NULL;
   K k;
-  decode(&k, env, mem, len);
+  if (!begin(env, info, 20, argv, &k)) return NULL;
+  u8 *mem = k.mem;
   int T = iarg(env, argv[1]), nb = iarg(env, argv[2]), c0 = iarg(env, argv[3]), noiseLen = iarg(env, argv[5]), latent = iarg(env, argv[13]);
   const u8 *pNoise = mem + (uint32_t)iarg(env, argv[4]), *pOff = mem + (uint32_t)iarg(env, argv[6]), *pMean = mem + (uint32_t)iarg(env, argv[7]);
   int32_t std = iarg(env, argv[8]);

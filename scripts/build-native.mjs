@@ -17,10 +17,11 @@
  * `prepare` script and `npm test`) prints why a kernel was not built instead of failing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mtime } from './build-wasm.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const self = fileURLToPath(import.meta.url);
@@ -28,14 +29,6 @@ const self = fileURLToPath(import.meta.url);
 export const KERNELS = [{ source: 'native/fused-fk.c', output: 'fused-fk.node' }];
 /** IEEE arithmetic as JS does it: no contraction into FMA, no fast-math; C11 */
 export const CFLAGS = ['-O3', '-std=c11', '-ffp-contract=off', '-fno-strict-aliasing', '-fPIC', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter'];
-
-function mtime(path) {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return -Infinity;
-  }
-}
 
 /** the directory holding node_api.h for this Node.js, or null */
 export function nodeHeaders() {

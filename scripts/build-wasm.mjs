@@ -24,7 +24,8 @@ const self = fileURLToPath(import.meta.url);
 export const KERNELS = [{ source: 'wasm/fused-fk.ts', output: 'fused-fk.wasm' }];
 export const ASC_FLAGS = ['-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--initialMemory', '4'];
 
-function mtime(path) {
+/** a file's modification time in ms, −Infinity when it does not exist */
+export function mtime(path) {
   try {
     return statSync(path).mtimeMs;
   } catch {
