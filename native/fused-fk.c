@@ -869,90 +869,102 @@ static void eval_block(K *k, int T, int nb, int flags) {
 }
 
 /* sampleRows of wasm/fused-fk.ts: the block's noisy actions and kinematic rollout */
+/* the next sample's noise run starts at a random place in a table larger than the caches: fetch it early */
+static inline void prefetch_run(const u8 *pNoise, int noiseLen, int off, int n) {
+  if (off >= 0 && off + n <= noiseLen)
+    for (int e = 0; e < n; e += 8) __builtin_prefetch(pNoise + (size_t)(off + e) * 8);
+}
+
+/*
+ * writeNoisySample of src/planner/common.ts for sample b: e the run of the noise table from off (wrapping
+ * at noiseLen), AR(1) along t with rho and c where rho > 0 (pPrev: A doubles of scratch), v = mean + s·e
+ * or mean + (s·std)·e with s = scale·sampleScale(b), clamped into [lo, hi]; step t's A actions go to
+ * out + t·tstride.
+ */
+static void noisy_sample(u8 *out, size_t tstride, int T, int A, int b, const u8 *pNoise, int noiseLen, int off, const u8 *pMean,
+                         const u8 *pStd, const u8 *pLo, const u8 *pHi, u8 *pPrev, double rho, double c, double scale) {
+  const size_t ab = (size_t)A * 8;
+  const int n = T * A;
+  const int corr = rho > 0;
+  const vd rhoV = spl(rho), cV = spl(c);
+  const int m3 = b % 3;
+  const double ss = m3 == 0 ? 1 : m3 == 1 ? 0.25 : 0.0625;
+  const double s = scale * ss;
+  const u8 *mi = pMean;
+  const u8 *si = pStd;
+  if (off + n <= noiseLen) {
+    const vd sV = spl(s);
+    const u8 *ep = pNoise + (size_t)off * 8;
+    for (int t = 0; t < T; t++) {
+      int j = 0;
+      for (; j + LANES <= A; j += LANES) {
+        size_t jb = (size_t)j * 8;
+        vd e = ldv(ep + jb);
+        u8 *pp = pPrev + jb;
+        if (corr && t > 0) e = rhoV * ldv(pp) + cV * e;
+        stv(pp, e);
+        vd v = pStd == NULL ? ldv(mi + jb) + sV * e : ldv(mi + jb) + (sV * ldv(si + jb)) * e;
+        vd lo = ldv(pLo + jb), hi = ldv(pHi + jb);
+        /* v < lo ? lo : v > hi ? hi : v (NaN stays) */
+        stv(out + jb, sel(lo, sel(hi, v, v > hi), v < lo));
+      }
+      for (; j < A; j++) {
+        size_t jb = (size_t)j * 8;
+        double e = ldf(ep + jb);
+        u8 *pp = pPrev + jb;
+        if (corr && t > 0) e = rho * ldf(pp) + c * e;
+        stf(pp, e);
+        double v = pStd == NULL ? ldf(mi + jb) + s * e : ldf(mi + jb) + (s * ldf(si + jb)) * e;
+        double lo = ldf(pLo + jb), hi = ldf(pHi + jb);
+        double r = v;
+        if (v < lo) r = lo;
+        else if (v > hi) r = hi;
+        stf(out + jb, r);
+      }
+      ep += ab;
+      mi += ab;
+      if (si != NULL) si += ab;
+      out += tstride;
+    }
+    return;
+  }
+  /* a run that wraps around the end of the table, one action at a time */
+  for (int t = 0; t < T; t++) {
+    for (int j = 0; j < A; j++) {
+      double e = ldf(pNoise + (size_t)off * 8);
+      off = off + 1 == noiseLen ? 0 : off + 1;
+      u8 *pp = pPrev + (size_t)j * 8;
+      if (corr && t > 0) e = rho * ldf(pp) + c * e;
+      stf(pp, e);
+      double v;
+      if (pStd == NULL) v = ldf(mi) + s * e;
+      else {
+        v = ldf(mi) + (s * ldf(si)) * e;
+        si += 8;
+      }
+      mi += 8;
+      double lo = ldf(pLo + (size_t)j * 8), hi = ldf(pHi + (size_t)j * 8);
+      double r = v;
+      if (v < lo) r = lo;
+      else if (v > hi) r = hi;
+      stf(out + (size_t)j * 8, r);
+    }
+    out += tstride;
+  }
+}
+
+/* sampleRows of wasm/fused-fk.ts: the block's noisy actions and kinematic rollout */
 static void sample_rows(K *k, int T, int nb, int c0, const u8 *pNoise, int noiseLen, const u8 *pOff, const u8 *pMean, const u8 *pStd,
                         const u8 *pLo, const u8 *pHi, const u8 *pS0, u8 *pPrev, int latent, double rho, double c, double scale,
                         double alpha, double kk, double dt) {
   const int A = k->adim;
   const size_t ab = (size_t)A * 8;
   const size_t ar = (size_t)nb * ab;
-  const int n = T * A;
-  const int corr = rho > 0;
-  const vd rhoV = spl(rho), cV = spl(c);
   for (int i = 0; i < nb; i++) {
     const int b = c0 + i;
     if (b < 1) continue;
-    const int m3 = b % 3;
-    const double ss = m3 == 0 ? 1 : m3 == 1 ? 0.25 : 0.0625;
-    const double s = scale * ss;
-    int off = ldi(pOff + 4 * (size_t)i);
-    if (i + 1 < nb) {
-      /* the next sample's noise run starts at a random place in a table larger than the caches: fetch it now */
-      int next = ldi(pOff + 4 * (size_t)(i + 1));
-      if (next + n <= noiseLen)
-        for (int e = 0; e < n; e += 8) __builtin_prefetch(pNoise + (size_t)(next + e) * 8);
-    }
-    u8 *out = k->A + ar + (size_t)i * ab;
-    const u8 *mi = pMean;
-    const u8 *si = pStd;
-    if (off + n <= noiseLen) {
-      const vd sV = spl(s);
-      const u8 *ep = pNoise + (size_t)off * 8;
-      for (int t = 0; t < T; t++) {
-        int j = 0;
-        for (; j + LANES <= A; j += LANES) {
-          size_t jb = (size_t)j * 8;
-          vd e = ldv(ep + jb);
-          u8 *pp = pPrev + jb;
-          if (corr && t > 0) e = rhoV * ldv(pp) + cV * e;
-          stv(pp, e);
-          vd v = pStd == NULL ? ldv(mi + jb) + sV * e : ldv(mi + jb) + (sV * ldv(si + jb)) * e;
-          vd lo = ldv(pLo + jb), hi = ldv(pHi + jb);
-          /* v < lo ? lo : v > hi ? hi : v (NaN stays) */
-          stv(out + jb, sel(lo, sel(hi, v, v > hi), v < lo));
-        }
-        for (; j < A; j++) {
-          size_t jb = (size_t)j * 8;
-          double e = ldf(ep + jb);
-          u8 *pp = pPrev + jb;
-          if (corr && t > 0) e = rho * ldf(pp) + c * e;
-          stf(pp, e);
-          double v = pStd == NULL ? ldf(mi + jb) + s * e : ldf(mi + jb) + (s * ldf(si + jb)) * e;
-          double lo = ldf(pLo + jb), hi = ldf(pHi + jb);
-          double r = v;
-          if (v < lo) r = lo;
-          else if (v > hi) r = hi;
-          stf(out + jb, r);
-        }
-        ep += ab;
-        mi += ab;
-        if (si != NULL) si += ab;
-        out += ar;
-      }
-      continue;
-    }
-    /* a run that wraps around the end of the table, one action at a time */
-    for (int t = 0; t < T; t++) {
-      for (int j = 0; j < A; j++) {
-        double e = ldf(pNoise + (size_t)off * 8);
-        off = off + 1 == noiseLen ? 0 : off + 1;
-        u8 *pp = pPrev + (size_t)j * 8;
-        if (corr && t > 0) e = rho * ldf(pp) + c * e;
-        stf(pp, e);
-        double v;
-        if (pStd == NULL) v = ldf(mi) + s * e;
-        else {
-          v = ldf(mi) + (s * ldf(si)) * e;
-          si += 8;
-        }
-        mi += 8;
-        double lo = ldf(pLo + (size_t)j * 8), hi = ldf(pHi + (size_t)j * 8);
-        double r = v;
-        if (v < lo) r = lo;
-        else if (v > hi) r = hi;
-        stf(out + (size_t)j * 8, r);
-      }
-      out += ar;
-    }
+    if (i + 1 < nb) prefetch_run(pNoise, noiseLen, ldi(pOff + 4 * (size_t)(i + 1)), T * A);
+    noisy_sample(k->A + ar + (size_t)i * ab, ar, T, A, b, pNoise, noiseLen, ldi(pOff + 4 * (size_t)i), pMean, pStd, pLo, pHi, pPrev, rho, c, scale);
   }
   const size_t rsb = k->rsb;
   const size_t sr = (size_t)nb * rsb;
@@ -1119,6 +1131,169 @@ static napi_value js_sample_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------------------------------------------------------------- operations on the planner's own arrays */
+/*
+ * These read and write the batch's Float64Arrays (plain or shared) in place, for the paths that do not go
+ * through the kernel's memory: the noisy actions of a learned model's batch, the latent goal, and the
+ * gather of q and qd into the kernel. Each checks every index it will touch against the arrays' lengths.
+ */
+
+/* a typed array argument of the given type: its data and length in elements; NULL for null when nullable */
+static int typed_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len, int nullable) {
+  napi_valuetype vt;
+  if (nullable && napi_typeof(env, v, &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) {
+    *data = NULL;
+    *len = 0;
+    return 1;
+  }
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is || napi_get_typedarray_info(env, v, &type, len, data, &ab, &off) != napi_ok || type != want ||
+      (*data == NULL && *len > 0)) {
+    napi_throw_type_error(env, NULL, want == napi_int32_array ? "odra fused kernel: an Int32Array was expected" : "odra fused kernel: a Float64Array was expected");
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value throw_range(napi_env env, const char *what) {
+  char msg[200];
+  snprintf(msg, sizeof msg, "odra fused kernel: %s", what);
+  napi_throw_range_error(env, NULL, msg);
+  return NULL;
+}
+
+/*
+ * noisyActions(actions, noise, offsets, mean, std | null, lo, hi, T, B, A, b0, b1, rho, c, scale): samples
+ * b0 .. b1-1 (b ≥ 1) of actions [T, B, A], each writeNoisySample of the noise run from offsets[b].
+ */
+static napi_value js_noisy_actions(napi_env env, napi_callback_info info) {
+  size_t argc = 15;
+  napi_value argv[15];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 15) return throw_range(env, "noisyActions takes 15 arguments");
+  void *pa, *pn, *po, *pm, *ps, *plo, *phi;
+  size_t na, nn, no, nm, ns, nlo, nhi;
+  if (!typed_arg(env, argv[0], napi_float64_array, &pa, &na, 0) || !typed_arg(env, argv[1], napi_float64_array, &pn, &nn, 0) ||
+      !typed_arg(env, argv[2], napi_int32_array, &po, &no, 0) || !typed_arg(env, argv[3], napi_float64_array, &pm, &nm, 0) ||
+      !typed_arg(env, argv[4], napi_float64_array, &ps, &ns, 1) || !typed_arg(env, argv[5], napi_float64_array, &plo, &nlo, 0) ||
+      !typed_arg(env, argv[6], napi_float64_array, &phi, &nhi, 0))
+    return NULL;
+  int T = iarg(env, argv[7]), B = iarg(env, argv[8]), A = iarg(env, argv[9]), b0 = iarg(env, argv[10]), b1 = iarg(env, argv[11]);
+  double rho = darg(env, argv[12]), c = darg(env, argv[13]), scale = darg(env, argv[14]);
+  enum { MAX_A = 1024 };
+  if (T < 0 || B < 0 || A < 1 || A > MAX_A || b0 < 0 || b1 > B || b0 > b1) return throw_range(env, "noisyActions: sizes out of range");
+  const double n = (double)T * A;
+  if ((double)T * B * A > (double)na || nn < 1 || nn > INT32_MAX || (double)no < b1 || (double)nm < n || (ps != NULL && (double)ns < n) ||
+      (double)nlo < A || (double)nhi < A)
+    return throw_range(env, "noisyActions: an array is shorter than the batch");
+  for (int b = b0 < 1 ? 1 : b0; b < b1; b++) {
+    int32_t off = ((const int32_t *)po)[b];
+    if (off < 0 || (size_t)off >= nn) return throw_range(env, "noisyActions: a noise offset outside the table");
+  }
+  double prev[MAX_A];
+  const size_t tstride = (size_t)B * A * 8;
+  const int32_t *offs = (const int32_t *)po;
+  for (int b = b0 < 1 ? 1 : b0; b < b1; b++) {
+    if (b + 1 < b1) prefetch_run((const u8 *)pn, (int)nn, offs[b + 1], T * A);
+    noisy_sample((u8 *)pa + (size_t)b * A * 8, tstride, T, A, b, (const u8 *)pn, (int)nn, offs[b], (const u8 *)pm, (const u8 *)ps,
+                 (const u8 *)plo, (const u8 *)phi, (u8 *)prev, rho, c, scale);
+  }
+  return NULL;
+}
+
+/*
+ * latentRows(states, perTerm, goal, T, B, c0, c1, D, latentDim, slot, code, inv, param, weight, fMax, dfMax,
+ * d2fMax): latentPass of src/cost/fused.ts, perTerm[slot + b] += weight · normFinishCoded(code, latentSum(…),
+ * param) for t = 1 .. T in order, b = c0 .. c1-1; latentSum's four partial sums are the vector's lanes.
+ */
+static napi_value js_latent_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 17;
+  napi_value argv[17];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 17) return throw_range(env, "latentRows takes 17 arguments");
+  void *pz, *pp, *pg;
+  size_t nz, np, ng;
+  if (!typed_arg(env, argv[0], napi_float64_array, &pz, &nz, 0) || !typed_arg(env, argv[1], napi_float64_array, &pp, &np, 0) ||
+      !typed_arg(env, argv[2], napi_float64_array, &pg, &ng, 0))
+    return NULL;
+  int T = iarg(env, argv[3]), B = iarg(env, argv[4]), c0 = iarg(env, argv[5]), c1 = iarg(env, argv[6]), D = iarg(env, argv[7]);
+  int n = iarg(env, argv[8]), slot = iarg(env, argv[9]), code = iarg(env, argv[10]);
+  double inv = darg(env, argv[11]), param = darg(env, argv[12]), weight = darg(env, argv[13]);
+  double parv[32] = {0};
+  parv[PAR_F_MAX / 8] = darg(env, argv[14]);
+  parv[PAR_DF_MAX / 8] = darg(env, argv[15]);
+  parv[PAR_D2F_MAX / 8] = darg(env, argv[16]);
+  if (T < 0 || B < 0 || c0 < 0 || c1 > B || c0 > c1 || D < 0 || n < 0 || n > D || slot < 0) return throw_range(env, "latentRows: sizes out of range");
+  if (c1 > c0 && T >= 1 && (((double)T * B + (c1 - 1)) * D + n > (double)nz || (double)ng < n || (double)slot + c1 > (double)np))
+    return throw_range(env, "latentRows: an array is shorter than the batch");
+  K k;
+  memset(&k, 0, sizeof k);
+  k.par = (const u8 *)parv;
+  const double *z = (const double *)pz, *g = (const double *)pg;
+  double *out = (double *)pp + slot;
+  for (int b = c0; b < c1; b++) {
+    double acc = out[b];
+    for (int t = 1; t <= T; t++) {
+      const double *row = z + ((size_t)t * B + b) * D;
+      vd s4 = spl(0.0);
+      int j = 0;
+      if (code == 1)
+        for (; j + 3 < n; j += 4) s4 = s4 + vabs(ldv((const u8 *)(row + j)) - ldv((const u8 *)(g + j)));
+      else if (code == 0 || code == 2)
+        for (; j + 3 < n; j += 4) {
+          vd v = ldv((const u8 *)(row + j)) - ldv((const u8 *)(g + j));
+          s4 = s4 + v * v;
+        }
+      double s0 = s4[0];
+      for (; j < n; j++) {
+        double v = row[j] - g[j];
+        s0 += code == 0 || code == 2 ? v * v : code == 1 ? fabs(v) : barrier_element(&k, v, inv);
+      }
+      double sum = s0 + s4[1] + (s4[2] + s4[3]);
+      double f = code == 0 ? 0.5 * sum : code == 2 ? param * (sqrt(sum + param * param) - param) : sum;
+      acc += weight * f;
+    }
+    out[b] = acc;
+  }
+  return NULL;
+}
+
+/*
+ * gatherRows(mem, states, dst, T, B, c0, c1, D, qOffset, qdOffset, dof): rows t = 0 .. T of samples
+ * c0 .. c1-1 of states [T+1, B, D] into the kernel's memory at byte dst, each as q then qd (2·dof
+ * doubles), as FusedFkWasm.run gathers them.
+ */
+static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  K k;
+  if (!begin(env, info, 11, argv, &k)) return NULL;
+  void *ps;
+  size_t ns;
+  if (!typed_arg(env, argv[1], napi_float64_array, &ps, &ns, 0)) return NULL;
+  int dst = iarg(env, argv[2]), T = iarg(env, argv[3]), B = iarg(env, argv[4]), c0 = iarg(env, argv[5]), c1 = iarg(env, argv[6]);
+  int D = iarg(env, argv[7]), qo = iarg(env, argv[8]), qdo = iarg(env, argv[9]), dof = iarg(env, argv[10]);
+  if (T < 0 || B < 0 || c0 < 0 || c1 > B || c0 > c1 || dof < 0 || qo < 0 || qdo < 0 || qo + dof > D || qdo + dof > D || dst < 0)
+    return throw_range(env, "gatherRows: sizes out of range");
+  const int nb = c1 - c0;
+  if (nb == 0) return NULL;
+  if (((double)T * B + (c1 - 1)) * D + D > (double)ns) return throw_range(env, "gatherRows: the states are shorter than the batch");
+  u8 *o = k.mem + (uint32_t)dst;
+  const size_t rowBytes = (size_t)dof * 8;
+  if (!inside(&k, o, ((double)T + 1) * nb * 2 * rowBytes)) return throw_outside(env, "the gathered rows");
+  const double *st = (const double *)ps;
+  for (int t = 0; t <= T; t++)
+    for (int b = c0; b < c1; b++) {
+      const double *row = st + ((size_t)t * B + b) * D;
+      memcpy(o, row + qo, rowBytes);
+      memcpy(o + rowBytes, row + qdo, rowBytes);
+      o += 2 * rowBytes;
+    }
+  return NULL;
+}
+
 static napi_value int_value(napi_env env, int32_t x) {
   napi_value v;
   napi_create_int32(env, x, &v);
@@ -1181,6 +1356,7 @@ BASELINE NAPI_MODULE_EXPORT napi_value napi_register_module_v1(napi_env env, nap
     {"configure", js_configure}, {"evalBlock", js_eval_block}, {"sampleRows", js_sample_rows},
     {"layoutVersion", js_layout_version}, {"vectorBytes", js_vector_bytes}, {"heapBase", js_heap_base},
     {"log", js_log}, {"target", js_target},
+    {"noisyActions", js_noisy_actions}, {"latentRows", js_latent_rows}, {"gatherRows", js_gather_rows},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

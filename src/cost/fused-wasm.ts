@@ -169,6 +169,19 @@ interface NativeFusedModule {
     mem: ArrayBuffer, T: number, nb: number, c0: number, pNoise: number, noiseLen: number, pOff: number, pMean: number, pStd: number, pLo: number, pHi: number,
     pS0: number, pPrev: number, latent: number, rho: number, c: number, scale: number, alpha: number, k: number, dt: number,
   ): void;
+  // on the planner's own arrays (plain or shared Float64Arrays), in place
+  /** writeNoisySample for samples b0 .. b1-1 (b ≥ 1) of actions [T, B, A], noise runs from offsets[b] */
+  noisyActions(
+    actions: Float64Array, noise: Float64Array, offsets: Int32Array, mean: Float64Array, std: Float64Array | null, lo: Float64Array, hi: Float64Array,
+    T: number, B: number, A: number, b0: number, b1: number, rho: number, c: number, scale: number,
+  ): void;
+  /** latentPass of fused.ts (perTerm from index slot) */
+  latentRows(
+    states: Float64Array, perTerm: Float64Array, goal: Float64Array, T: number, B: number, c0: number, c1: number, D: number, latentDim: number,
+    slot: number, code: number, inv: number, param: number, weight: number, fMax: number, dfMax: number, d2fMax: number,
+  ): void;
+  /** q then qd of rows t = 0 .. T, samples c0 .. c1-1, into the kernel's memory at byte dst */
+  gatherRows(mem: ArrayBuffer, states: Float64Array, dst: number, T: number, B: number, c0: number, c1: number, D: number, qOffset: number, qdOffset: number, dof: number): void;
 }
 
 let nativeOn = process.env.ODRA_FUSED_NATIVE !== '0';
@@ -214,6 +227,24 @@ export function fusedKernelDescription(): string {
 export function nativeKernelLog(): ((x: number) => number) | null {
   const m = nativeKernel();
   return m === null ? null : (x) => m.log(x);
+}
+
+/**
+ * writeNoisySample (planner/common.ts) for samples b0 .. b1-1 of `actions` [T, B, A] in the native kernel,
+ * sample b's noise the run of `noise` from offsets[b] (the offset NoiseSource.fill would read); the same
+ * doubles. false (nothing written) where the native kernel is off or not built, or an array is shorter
+ * than the batch (the JS path then writes what it writes there).
+ */
+export function nativeNoisyActions(
+  actions: Float64Array, noise: Float64Array, offsets: Int32Array, mean: Float64Array, std: Float64Array | null, lo: Float64Array, hi: Float64Array,
+  T: number, B: number, A: number, b0: number, b1: number, rho: number, scale: number,
+): boolean {
+  const m = enabled && nativeOn ? nativeKernel() : null;
+  if (m === null) return false;
+  const n = T * A;
+  if (actions.length < T * B * A || offsets.length < b1 || mean.length < n || (std !== null && std.length < n) || lo.length < A || hi.length < A || noise.length < 1) return false;
+  m.noisyActions(actions, noise, offsets, mean, std, lo, hi, T, B, A, b0, b1, rho, rho > 0 ? Math.sqrt(1 - rho * rho) : 0, scale);
+  return true;
 }
 
 /** wasm-shaped exports over the native module and a memory of its own (an ArrayBuffer that grows by copying) */
@@ -323,6 +354,8 @@ export class FusedFkWasm {
   private readonly ex: KernelExports;
   /** which build this instance runs */
   readonly kind: 'native' | 'wasm';
+  /** the native module (kind 'native'): its operations on the planner's arrays */
+  private readonly native: NativeFusedModule | null;
   private readonly hdrPtr: number;
   private readonly heapBase: number;
   private hdr!: Int32Array;
@@ -357,9 +390,10 @@ export class FusedFkWasm {
   private areasEnd = 0;
   private sampling: WasmSampling | null = null;
 
-  private constructor(ex: KernelExports, kind: 'native' | 'wasm') {
+  private constructor(ex: KernelExports, kind: 'native' | 'wasm', native: NativeFusedModule | null = null) {
     this.ex = ex;
     this.kind = kind;
+    this.native = native;
     this.hdrPtr = this.ex.header();
     this.heapBase = this.ex.heapBase();
     this.views();
@@ -368,7 +402,7 @@ export class FusedFkWasm {
   /** A new instance, or null when the module is unavailable on this thread. */
   static create(): FusedFkWasm | null {
     const n = nativeOn ? nativeKernel() : null;
-    if (n !== null) return new FusedFkWasm(nativeExports(n), 'native');
+    if (n !== null) return new FusedFkWasm(nativeExports(n), 'native', n);
     const m = kernelModule();
     if (m === null) return null;
     try {
@@ -596,6 +630,8 @@ export class FusedFkWasm {
     const sBase = this.statesPtr >> 3;
     if (this.wholeRows) {
       for (let t = 0; t <= T; t++) f64.set(states.subarray((t * B + c0) * D, (t * B + c1) * D), sBase + t * nb * D);
+    } else if (this.native !== null) {
+      this.native.gatherRows(this.ex.memory.buffer, states, this.statesPtr, T, B, c0, c1, D, qOffset, qdOffset, this.jdof);
     } else {
       const dof = this.jdof;
       let o = sBase;
@@ -721,6 +757,19 @@ export class FusedFkWasm {
     for (let t = allStates ? 0 : T; t <= T; t++) states.set(mem.subarray(sBase + t * nb * D, sBase + (t + 1) * nb * D), (t * B + c0) * D);
     for (let t = 1; t <= T; t++) actions.set(mem.subarray(aBase + t * nb * A, aBase + (t + 1) * nb * A), ((t - 1) * B + c0) * A);
     return block;
+  }
+
+  /**
+   * fused.ts latentPass in the native kernel (perTerm[slot + b] += weight · norm of z_t − goal for t = 1 .. T,
+   * b = c0 .. c1-1; the same doubles); false where this instance is the wasm build or an array is short.
+   */
+  latentRows(
+    states: Float64Array, perTerm: Float64Array, goal: Float64Array, T: number, B: number, c0: number, c1: number, D: number, latentDim: number,
+    slot: number, code: number, inv: number, param: number, weight: number,
+  ): boolean {
+    if (this.native === null || goal.length < latentDim || (c1 > c0 && T >= 1 && (T * B + c1 - 1) * D + latentDim > states.length) || slot + c1 > perTerm.length) return false;
+    this.native.latentRows(states, perTerm, goal, T, B, c0, c1, D, latentDim, slot, code, inv, param, weight, F_MAX, DF_MAX, D2F_MAX);
+    return true;
   }
 
   private evaluate(T: number, nb: number): WasmBlock {

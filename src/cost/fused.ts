@@ -645,7 +645,12 @@ export function evaluateFused(
         }
       }
     }
-    if (latentRows) latentPass(p, slots.latent_goal, states, T, B, c0, c1, perTerm);
+    if (latentRows) {
+      const LG = slots.latent_goal;
+      const { latentDim, stateDim } = p.layout;
+      const native = kernel !== null && kernel.latentRows(states, perTerm, p.goalLatent!, T, B, c0, c1, stateDim, latentDim, LG.k * B, LG.norm, LG.inv, LG.param, LG.weight);
+      if (!native) latentPass(p, LG, states, T, B, c0, c1, perTerm);
+    }
     if ((flags & WASM_FK) === 0 && (g !== null || TE.k >= 0)) fkPass(p, slots, states, T, B, c0, c1, perTerm, sc);
   }
   for (let b = b0; b < b1; b++) {

@@ -15,7 +15,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { evaluateFused, type FusedProblem, type FusedScratch } from '../cost/fused.ts';
-import type { NoiseSampling, WasmSampling } from '../cost/fused-wasm.ts';
+import { nativeNoisyActions, type NoiseSampling, type WasmSampling } from '../cost/fused-wasm.ts';
 import { runCostChunks, type SharedView, sharedView } from '../cost/parallel.ts';
 import { KinematicModel, kinematicRolloutRows, type KinematicRolloutSpec } from '../world-model/kinematic.ts';
 import { type BatchBuffers, type NoiseSource, readRun, rolloutAndCost, sampleScale, writeNoisySample } from './common.ts';
@@ -105,6 +105,8 @@ function noiseKey(v: SharedView): string {
   return `${k}/${v.byteOffset}/${v.length}`;
 }
 let eps0 = new Float64Array(0);
+/** the noise offsets of a batch that is not chunked */
+let localOffsets = new Int32Array(0);
 
 /**
  * Writes samples 1 .. B-1 of `buf.actions` around `s.mean` (sample 0 is the caller's), rolls the batch
@@ -122,10 +124,15 @@ export async function sampleRolloutAndCost(problem: PlanProblem, buf: BatchBuffe
   const views = batch === null ? null : { actions: sharedView(buf.actions), states: sharedView(buf.states), perTerm: sharedView(batch.perTerm), total: sharedView(batch.total), noise: sharedView(s.noise.values) };
   if (kinematic === null || batch === null || views === null || views.actions === null || views.states === null || views.perTerm === null || views.total === null || views.noise === null) {
     const n = T * A;
-    if (eps0.length < n) eps0 = new Float64Array(n);
-    for (let b = 1; b < B; b++) {
-      s.noise.fill(eps0, n);
-      writeNoisySample(eps0, T, A, s.rho, s.mean, s.std, s.scale * sampleScale(b), B, b, buf.actions, lo, hi);
+    // the native kernel writes the samples from the offsets fill would read (the same draws, in sample order)
+    if (localOffsets.length < B) localOffsets = new Int32Array(B);
+    for (let b = 1; b < B; b++) localOffsets[b] = s.noise.offset();
+    if (!nativeNoisyActions(buf.actions, s.noise.values, localOffsets, s.mean, s.std, lo, hi, T, B, A, 1, B, s.rho, s.scale)) {
+      if (eps0.length < n) eps0 = new Float64Array(n);
+      for (let b = 1; b < B; b++) {
+        readRun(s.noise.values, localOffsets[b]!, eps0, n);
+        writeNoisySample(eps0, T, A, s.rho, s.mean, s.std, s.scale * sampleScale(b), B, b, buf.actions, lo, hi);
+      }
     }
     return rolloutAndCost(problem, buf, B);
   }
