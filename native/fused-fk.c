@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <math.h>
 #if defined(__AVX__)
@@ -241,15 +242,31 @@ static inline int32_t i32at(const u8 *p, int32_t i) { return ldi(p + 4 * (size_t
 static inline double f64at(const u8 *p, int32_t i) { return ldf(p + 8 * (size_t)i); }
 
 /* ---------------------------------------------------------------- Math.sin / Math.cos through Node-API */
-static double js_math(napi_env env, const char *name, double x) {
-  napi_value global, math, fn, arg, res;
+/* Math.sin and Math.cos as they were when the module loaded (as the wasm kernel imports them), per env */
+typedef struct {
+  napi_ref sin, cos;
+} MathRefs;
+
+static void free_math_refs(napi_env env, void *data, void *hint) {
+  (void)hint;
+  MathRefs *r = (MathRefs *)data;
+  if (r->sin != NULL) napi_delete_reference(env, r->sin);
+  if (r->cos != NULL) napi_delete_reference(env, r->cos);
+  free(r);
+}
+
+/* fn(x) for the rare angles the JS sincos hands to Math.sin / Math.cos; NaN if the call cannot be made */
+static double js_math(napi_env env, int cos, double x) {
+  MathRefs *r = NULL;
+  if (napi_get_instance_data(env, (void **)&r) != napi_ok || r == NULL) return NAN;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return NAN;
   double out = NAN;
-  if (napi_get_global(env, &global) != napi_ok) return out;
-  if (napi_get_named_property(env, global, "Math", &math) != napi_ok) return out;
-  if (napi_get_named_property(env, math, name, &fn) != napi_ok) return out;
-  if (napi_create_double(env, x, &arg) != napi_ok) return out;
-  if (napi_call_function(env, math, fn, 1, &arg, &res) != napi_ok) return out;
-  if (napi_get_value_double(env, res, &out) != napi_ok) return NAN;
+  napi_value fn, recv, arg, res;
+  if (napi_get_reference_value(env, cos ? r->cos : r->sin, &fn) == napi_ok && fn != NULL && napi_get_undefined(env, &recv) == napi_ok &&
+      napi_create_double(env, x, &arg) == napi_ok && napi_call_function(env, recv, fn, 1, &arg, &res) == napi_ok)
+    if (napi_get_value_double(env, res, &out) != napi_ok) out = NAN;
+  napi_close_handle_scope(env, scope);
   return out;
 }
 
@@ -339,8 +356,14 @@ static void sincos4(const K *k, vd x, vd *so_out, vd *co_out) {
   if (anyv(wide)) {
     for (int l = 0; l < LANES; l++) {
       if (!wide[l]) continue;
-      so[l] = js_math(k->env, "sin", x[l]);
-      co[l] = js_math(k->env, "cos", x[l]);
+      /* the lanes of a short group repeat the last row: its angle once */
+      if (l > 0 && wide[l - 1] && memcmp(&x[l], &x[l - 1], 8) == 0) {
+        so[l] = so[l - 1];
+        co[l] = co[l - 1];
+        continue;
+      }
+      so[l] = js_math(k->env, 0, x[l]);
+      co[l] = js_math(k->env, 1, x[l]);
     }
   }
   *so_out = so;
@@ -1004,32 +1027,75 @@ static int inside(const K *k, const u8 *p, double bytes) {
   return p >= k->mem && bytes >= 0 && (double)(p - k->mem) + bytes <= (double)k->len;
 }
 
+/* an i32 table of n entries at p lies in the memory and each entry in [lo, hi] (n ≤ 0: nothing) */
+static int ints_within(const K *k, const u8 *p, double n, int32_t lo, int32_t hi) {
+  if (n <= 0) return 1;
+  if (!inside(k, p, n * 4)) return 0;
+  for (size_t i = 0; i < (size_t)n; i++) {
+    int32_t v = i32at(p, (int32_t)i);
+    if (v < lo || v > hi) return 0;
+  }
+  return 1;
+}
+
+/* the same, and non-decreasing */
+static int starts_within(const K *k, const u8 *p, double n, int32_t lo, int32_t hi) {
+  if (!ints_within(k, p, n, lo, hi)) return 0;
+  for (size_t i = 1; i < (size_t)n; i++)
+    if (i32at(p, (int32_t)i) < i32at(p, (int32_t)i - 1)) return 0;
+  return 1;
+}
+
 /*
- * Why a block of nb samples over T steps with these flags would reach outside the memory, or NULL: the
- * areas a call writes and reads, sized from the header (the driver lays them out; a mistake there must
- * come back as an error, not as a write past the buffer).
+ * Why the tables the header places (geometry, problem constants, scratch) would reach outside the memory
+ * or hold an index out of range, or NULL: checked on every call that reads them (a few hundred integers,
+ * next to thousands of state-steps), so that no header or table the driver got wrong is followed.
  */
+static const char *tables_outside(const K *k) {
+  const int dof = k->dof, ns = k->ns, ng = k->ng, nf = k->nf;
+  if (dof < 0 || dof > 4096 || ns < 0 || ng < 0 || nf < 0 || k->nko < 0 || k->nbox < 0 || k->nzone < 0 || k->jdof < 0 || k->adim < 0) return "sizes out of range";
+  const double jd = 8.0 * k->jdof;
+  if (!inside(k, k->par, 32 * 8.0) || !inside(k, k->goalp, 24) || !inside(k, k->goalr, 72)) return "the parameters";
+  if (!inside(k, k->goalj, jd) || !inside(k, k->post, jd) || !inside(k, k->lom, jd) || !inside(k, k->him, jd) || !inside(k, k->vmax, jd) || !inside(k, k->amax, jd))
+    return "the joint constants";
+  const double d1 = dof + 1.0;
+  if (!inside(k, k->F, d1 * 12 * VB) || !inside(k, k->E, 12.0 * VB) || !inside(k, k->B, d1 * 3 * VB) || !inside(k, k->SCR, dof * 2.0 * VB) ||
+      !inside(k, k->NEAR, ns * (double)VB) || !inside(k, k->CENT, ns * 3.0 * VB) || !inside(k, k->STAMPS, ns * 4.0))
+    return "the kernel's scratch";
+  if (!ints_within(k, k->kind, dof, 0, 1)) return "the joint kinds";
+  for (int j = 0; j < dof; j++)
+    if (i32at(k->kind, j) == 0 && !ints_within(k, k->perm + 12 * (size_t)j, 3, 0, 2)) return "the joint permutations";
+  if (!inside(k, k->perm, dof * 12.0) || !inside(k, k->sign, dof * 24.0) || !inside(k, k->rot, dof * 72.0) || !inside(k, k->trans, dof * 24.0) ||
+      !inside(k, k->tiprot, 72) || !inside(k, k->tiptrans, 24) || !inside(k, k->bc, d1 * 24) || !inside(k, k->local, ns * 24.0) || !inside(k, k->rad, ns * 8.0))
+    return "the chain constants";
+  if (!starts_within(k, k->bodystart, dof + 2.0, 0, ns)) return "the bodies' spheres";
+  if (!ints_within(k, k->ga, ng, 0, dof) || !ints_within(k, k->gb, ng, 0, dof)) return "the self-collision body pairs";
+  if (!starts_within(k, k->gstart, ng + 1.0, 0, nf) || !ints_within(k, k->firsts, nf, 0, ns - 1)) return "the self-collision first spheres";
+  if (!starts_within(k, k->pstart, nf + 1.0, 0, INT32_MAX)) return "the self-collision partners";
+  if (!ints_within(k, k->partners, nf > 0 ? i32at(k->pstart, nf) : 0, 0, ns - 1)) return "the self-collision partners";
+  if (!ints_within(k, k->gnear, ng + 1.0, 0, INT32_MAX)) return "the self-collision reaches";
+  /* reach[gi], reach[ng + e], reach[ng + nf + gnear[gi] + (j − bodystart[kb])] for the spheres j of body kb = gb[gi] */
+  double reachLen = (double)ng + nf;
+  for (int gi = 0; gi < ng; gi++) {
+    int kb = i32at(k->gb, gi);
+    double end = (double)ng + nf + i32at(k->gnear, gi) + (i32at(k->bodystart, kb + 1) - i32at(k->bodystart, kb));
+    if (end > reachLen) reachLen = end;
+  }
+  if (!inside(k, k->reach, reachLen * 8)) return "the self-collision reaches";
+  if (!ints_within(k, k->kob, k->nko, 0, dof) || !inside(k, k->koreach, k->nko * 8.0)) return "the keep-out bodies";
+  if (!inside(k, k->boxes, k->nbox * 48.0) || !inside(k, k->zones, k->nzone * 32.0)) return "the keep-out zones";
+  return NULL;
+}
+
+/* Why a block of nb samples over T steps would reach outside the memory, or NULL: its rows and sums. */
 static const char *block_outside(const K *k, int T, int nb, int flags) {
-  if (T < 0 || nb < 1 || k->jdof < 0 || k->adim < 0 || k->dof < 0 || k->ns < 0) return "sizes out of range";
-  const int nbPad = (nb + 1) & ~1;
-  const double rows = (double)(T + 1) * nb;
+  if (T < 0 || nb < 1) return "sizes out of range";
+  const double nbPad = (double)nb + (nb & 1);
+  const double rows = ((double)T + 1) * nb;
   if (!inside(k, k->S, rows * (double)k->rsb)) return "the state rows";
-  if (k->qob + 8.0 * k->jdof > k->rsb || k->qdob + 8.0 * k->jdof > k->rsb) return "q or qd beyond a state row";
+  if ((double)k->qob + 8.0 * k->jdof > (double)k->rsb || (double)k->qdob + 8.0 * k->jdof > (double)k->rsb) return "q or qd beyond a state row";
   if (!inside(k, k->ACC, (ACC_SLOTS + 4.0) * nbPad * 8)) return "the per-sample sums";
   if ((flags & (DO_SM | DO_EF)) && !inside(k, k->A, rows * k->adim * 8.0)) return "the action rows";
-  if (!inside(k, k->par, 32 * 8.0)) return "the parameters";
-  if (!inside(k, k->lom, 8.0 * k->jdof) || !inside(k, k->him, 8.0 * k->jdof) || !inside(k, k->vmax, 8.0 * k->jdof) ||
-      !inside(k, k->amax, 8.0 * k->jdof) || !inside(k, k->goalj, 8.0 * k->jdof) || !inside(k, k->post, 8.0 * k->jdof))
-    return "the joint constants";
-  if (flags & DO_FK) {
-    const double d1 = k->dof + 1.0;
-    if (!inside(k, k->F, d1 * 12 * VB) || !inside(k, k->E, 12.0 * VB) || !inside(k, k->B, d1 * 3 * VB) || !inside(k, k->SCR, k->dof * 2.0 * VB) ||
-        !inside(k, k->NEAR, k->ns * (double)VB) || !inside(k, k->CENT, k->ns * 3.0 * VB) || !inside(k, k->STAMPS, k->ns * 4.0))
-      return "the kernel's scratch";
-    if (!inside(k, k->local, k->ns * 24.0) || !inside(k, k->rad, k->ns * 8.0) || !inside(k, k->bodystart, (k->dof + 2.0) * 4) ||
-        !inside(k, k->bc, d1 * 24) || !inside(k, k->boxes, k->nbox * 48.0) || !inside(k, k->zones, k->nzone * 32.0))
-      return "the geometry";
-  }
   return NULL;
 }
 
@@ -1076,13 +1142,9 @@ static napi_value js_configure(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
   K k;
   if (!begin(env, info, 1, argv, &k)) return NULL;
-  if (k.ns > 0) {
-    if (!inside(&k, k.STAMPS, k.ns * 4.0)) {
-      napi_throw_range_error(env, NULL, "odra fused kernel: the header places the sphere stamps outside the memory");
-      return NULL;
-    }
-    memset(k.STAMPS, 0, (size_t)k.ns * 4);
-  }
+  const char *why = tables_outside(&k);
+  if (why != NULL) return throw_outside(env, why);
+  if (k.ns > 0) memset(k.STAMPS, 0, (size_t)k.ns * 4);
   int32_t zero = 0;
   memcpy(k.mem + 4 * STAMP_SLOT, &zero, 4);
   return NULL;
@@ -1093,7 +1155,8 @@ static napi_value js_eval_block(napi_env env, napi_callback_info info) {
   K k;
   if (!begin(env, info, 4, argv, &k)) return NULL;
   int T = iarg(env, argv[1]), nb = iarg(env, argv[2]), flags = iarg(env, argv[3]);
-  const char *why = block_outside(&k, T, nb, flags);
+  const char *why = tables_outside(&k);
+  if (why == NULL) why = block_outside(&k, T, nb, flags);
   if (why != NULL) return throw_outside(env, why);
   eval_block(&k, T, nb, flags);
   memcpy(k.mem + 4 * STAMP_SLOT, &k.stamp, 4);
@@ -1227,7 +1290,7 @@ static napi_value js_latent_rows(napi_env env, napi_callback_info info) {
   parv[PAR_DF_MAX / 8] = darg(env, argv[15]);
   parv[PAR_D2F_MAX / 8] = darg(env, argv[16]);
   if (T < 0 || B < 0 || c0 < 0 || c1 > B || c0 > c1 || D < 0 || n < 0 || n > D || slot < 0) return throw_range(env, "latentRows: sizes out of range");
-  if (c1 > c0 && T >= 1 && (((double)T * B + (c1 - 1)) * D + n > (double)nz || (double)ng < n || (double)slot + c1 > (double)np))
+  if (c1 > c0 && T >= 1 && (((double)T * B + (c1 - 1.0)) * D + n > (double)nz || (double)ng < n || (double)slot + c1 > (double)np))
     return throw_range(env, "latentRows: an array is shorter than the batch");
   K k;
   memset(&k, 0, sizeof k);
@@ -1275,11 +1338,11 @@ static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
   if (!typed_arg(env, argv[1], napi_float64_array, &ps, &ns, 0)) return NULL;
   int dst = iarg(env, argv[2]), T = iarg(env, argv[3]), B = iarg(env, argv[4]), c0 = iarg(env, argv[5]), c1 = iarg(env, argv[6]);
   int D = iarg(env, argv[7]), qo = iarg(env, argv[8]), qdo = iarg(env, argv[9]), dof = iarg(env, argv[10]);
-  if (T < 0 || B < 0 || c0 < 0 || c1 > B || c0 > c1 || dof < 0 || qo < 0 || qdo < 0 || qo + dof > D || qdo + dof > D || dst < 0)
+  if (T < 0 || B < 0 || c0 < 0 || c1 > B || c0 > c1 || dof < 0 || qo < 0 || qdo < 0 || (double)qo + dof > D || (double)qdo + dof > D || dst < 0)
     return throw_range(env, "gatherRows: sizes out of range");
   const int nb = c1 - c0;
   if (nb == 0) return NULL;
-  if (((double)T * B + (c1 - 1)) * D + D > (double)ns) return throw_range(env, "gatherRows: the states are shorter than the batch");
+  if (((double)T * B + (c1 - 1.0)) * D + D > (double)ns) return throw_range(env, "gatherRows: the states are shorter than the batch");
   u8 *o = k.mem + (uint32_t)dst;
   const size_t rowBytes = (size_t)dof * 8;
   if (!inside(&k, o, ((double)T + 1) * nb * 2 * rowBytes)) return throw_outside(env, "the gathered rows");
@@ -1311,6 +1374,17 @@ static napi_value js_log(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   napi_value v;
   napi_create_double(env, argc < 1 ? NAN : log_fdlibm(darg(env, argv[0])), &v);
+  return v;
+}
+
+/* the first 16 hex digits of the SHA-256 of the source this was built from (scripts/build-native.mjs) */
+#ifndef ODRA_SOURCE_HASH
+#define ODRA_SOURCE_HASH ""
+#endif
+BASELINE static napi_value js_source_hash(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value v;
+  napi_create_string_utf8(env, ODRA_SOURCE_HASH, NAPI_AUTO_LENGTH, &v);
   return v;
 }
 
@@ -1352,12 +1426,22 @@ BASELINE static napi_value js_cpu_supported(napi_env env, napi_callback_info inf
 
 BASELINE NAPI_MODULE_EXPORT napi_value napi_register_module_v1(napi_env env, napi_value exports) {
   struct { const char *name; napi_callback cb; } fns[] = {
-    {"cpuSupported", js_cpu_supported},
+    {"cpuSupported", js_cpu_supported}, {"sourceHash", js_source_hash},
     {"configure", js_configure}, {"evalBlock", js_eval_block}, {"sampleRows", js_sample_rows},
     {"layoutVersion", js_layout_version}, {"vectorBytes", js_vector_bytes}, {"heapBase", js_heap_base},
     {"log", js_log}, {"target", js_target},
     {"noisyActions", js_noisy_actions}, {"latentRows", js_latent_rows}, {"gatherRows", js_gather_rows},
   };
+  MathRefs *refs = (MathRefs *)calloc(1, sizeof(MathRefs));
+  napi_value global, math, fsin, fcos;
+  if (refs == NULL || napi_get_global(env, &global) != napi_ok || napi_get_named_property(env, global, "Math", &math) != napi_ok ||
+      napi_get_named_property(env, math, "sin", &fsin) != napi_ok || napi_get_named_property(env, math, "cos", &fcos) != napi_ok ||
+      napi_create_reference(env, fsin, 1, &refs->sin) != napi_ok || napi_create_reference(env, fcos, 1, &refs->cos) != napi_ok ||
+      napi_set_instance_data(env, refs, free_math_refs, NULL) != napi_ok) {
+    free(refs);
+    napi_throw_error(env, NULL, "odra fused kernel: cannot keep Math.sin and Math.cos");
+    return NULL;
+  }
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &f) != napi_ok) return NULL;

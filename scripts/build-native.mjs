@@ -17,7 +17,8 @@
  * `prepare` script and `npm test`) prints why a kernel was not built instead of failing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,34 +43,49 @@ export function nodeHeaders() {
   return candidates.find((d) => existsSync(join(d, 'node_api.h'))) ?? null;
 }
 
+/** the first 16 hex digits of a file's SHA-256: built into the kernel, compared when it is loaded */
+export function sourceHash(path) {
+  return createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+}
+
+/** whether this x86-64 CPU has AVX2 (Linux: /proc/cpuinfo; macOS: sysctl) */
+function hasAvx2() {
+  try {
+    if (process.platform === 'linux') return /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (process.platform === 'darwin') return /\bAVX2\b/.test(spawnSync('sysctl', ['-n', 'machdep.cpu.leaf7_features'], { encoding: 'utf8' }).stdout ?? '');
+  } catch {
+    // unknown: the compiler's default (SSE2)
+  }
+  return false;
+}
+
 /** target flags for this machine */
 function targetFlags() {
   const env = process.env.ODRA_NATIVE_CFLAGS;
   if (env !== undefined) return env.split(/\s+/).filter(Boolean);
-  if (process.arch === 'x64') {
-    try {
-      if (/\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) return ['-mavx2'];
-    } catch {
-      // not Linux: the compiler's default (SSE2)
-    }
-  }
-  return [];
+  return process.arch === 'x64' && hasAvx2() ? ['-mavx2'] : [];
+}
+
+/** the compiler command and its own arguments (CC may hold several words: "ccache gcc", "gcc -m64") */
+function compiler() {
+  const [cmd = 'cc', ...args] = (process.env.CC ?? 'cc').split(/\s+/).filter(Boolean);
+  return { cmd, args };
 }
 
 /** why native kernels cannot be built here, or null */
 export function nativeBuildUnavailable() {
   if (process.platform === 'win32') return 'native kernels are built on Linux and macOS only';
   if (nodeHeaders() === null) return "Node.js's headers (include/node/node_api.h) are not installed";
-  const cc = process.env.CC ?? 'cc';
-  const r = spawnSync(cc, ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return `no C compiler (${cc})`;
+  const cc = compiler();
+  const r = spawnSync(cc.cmd, [...cc.args, '--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return `no C compiler (${process.env.CC ?? 'cc'})`;
   return null;
 }
 
 export function buildNative(outDir = join(root, 'native'), ifStale = false) {
   const why = nativeBuildUnavailable();
   if (why !== null) throw new Error(why);
-  const cc = process.env.CC ?? 'cc';
+  const cc = compiler();
   mkdirSync(outDir, { recursive: true });
   const outputs = [];
   for (const k of KERNELS) {
@@ -79,9 +95,14 @@ export function buildNative(outDir = join(root, 'native'), ifStale = false) {
     const link = process.platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared'];
     // build beside the output, then rename: a process that has the old file loaded keeps it intact
     const tmp = `${out}.${process.pid}.tmp`;
-    const args = [...CFLAGS, ...targetFlags(), `-I${nodeHeaders()}`, src, ...link, '-o', tmp, '-lm'];
-    const r = spawnSync(cc, args, { encoding: 'utf8' });
-    if (r.error || r.status !== 0) throw new Error(`${cc} ${k.source}: ${r.error?.message ?? ''}${r.stderr}`);
+    const args = [...cc.args, ...CFLAGS, ...targetFlags(), `-DODRA_SOURCE_HASH="${sourceHash(src)}"`, `-I${nodeHeaders()}`, src, ...link, '-o', tmp, '-lm'];
+    const r = spawnSync(cc.cmd, args, { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      rmSync(tmp, { force: true });
+      // an older build must not stay behind and be loaded as if it were this source's
+      rmSync(out, { force: true });
+      throw new Error(`${cc.cmd} ${k.source}: ${r.error?.message ?? ''}${r.stderr}`);
+    }
     renameSync(tmp, out);
     outputs.push(out);
   }

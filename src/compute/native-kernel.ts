@@ -2,10 +2,11 @@
  * Loading odra's own native kernels (native/*.node, Node-API addons built from native/*.c by
  * scripts/build-native.mjs at install and by `npm run build:native`; not in git, not prebuilt): loaded
  * once per thread. A kernel that cannot be had (not built: no C compiler or no Node headers at install,
- * another platform, ODRA_NATIVE=0 in the environment) comes back as a reason, and its callers run the
- * WebAssembly kernel instead.
+ * another platform; built from another version of its source; ODRA_NATIVE=0 in the environment) comes
+ * back as a reason, and its callers run the WebAssembly kernel instead.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -33,7 +34,14 @@ function load(file: string): { module: unknown } | { error: string } {
     // from src/compute or dist/compute alike
     const path = fileURLToPath(new URL(`../../native/${file}`, import.meta.url));
     if (!existsSync(path)) return { error: `native/${file} is not built (npm run build:native)` };
-    return { module: require(path) as unknown };
+    const module = require(path) as { sourceHash?: () => string };
+    // beside its source (a checkout, not an install space): the build must be of this source
+    const source = path.replace(/\.node$/, '.c');
+    if (existsSync(source) && typeof module.sourceHash === 'function') {
+      const want = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+      if (module.sourceHash() !== want) return { error: `native/${file} was built from another version of its source (rebuild it: npm run build:native)` };
+    }
+    return { module };
   } catch (e) {
     return { error: `native/${file} cannot be loaded: ${e instanceof Error ? e.message : String(e)}` };
   }

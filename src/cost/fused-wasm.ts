@@ -242,7 +242,8 @@ export function nativeNoisyActions(
   const m = enabled && nativeOn ? nativeKernel() : null;
   if (m === null) return false;
   const n = T * A;
-  if (actions.length < T * B * A || offsets.length < b1 || mean.length < n || (std !== null && std.length < n) || lo.length < A || hi.length < A || noise.length < 1) return false;
+  // the kernel's scratch holds one step of up to 1024 actions
+  if (A > 1024 || actions.length < T * B * A || offsets.length < b1 || mean.length < n || (std !== null && std.length < n) || lo.length < A || hi.length < A || noise.length < 1) return false;
   m.noisyActions(actions, noise, offsets, mean, std, lo, hi, T, B, A, b0, b1, rho, rho > 0 ? Math.sqrt(1 - rho * rho) : 0, scale);
   return true;
 }

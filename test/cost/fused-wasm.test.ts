@@ -13,7 +13,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -516,10 +517,11 @@ describe(`${kind} kernel of the fused cost`, { skip: kind === 'native' && NATIVE
 
   test('the built kernel is what its source builds to', (t) => {
     if (kind === 'native') {
-      // a compiler's output is not byte-reproducible across machines: the installed build must be newer than its source
+      // a compiler's output is not byte-reproducible across machines: the build carries its source's hash
       const built = join(ROOT, 'native/fused-fk.node');
       assert.ok(existsSync(built), 'native/fused-fk.node is built: run npm run build:native');
-      assert.ok(statSync(built).mtimeMs >= statSync(join(ROOT, 'native/fused-fk.c')).mtimeMs, 'native/fused-fk.node is older than its source: run npm run build:native');
+      const m = createRequire(import.meta.url)(built) as { sourceHash(): string };
+      assert.equal(m.sourceHash(), createHash('sha256').update(readFileSync(join(ROOT, 'native/fused-fk.c'))).digest('hex').slice(0, 16), 'built from this source (else: npm run build:native)');
       return;
     }
     if (!existsSync(join(ROOT, 'node_modules/assemblyscript/package.json'))) {
@@ -563,9 +565,8 @@ describe('the native kernel module', { skip: NATIVE_UNAVAILABLE === null ? false
     assert.equal(m.cpuSupported(), true);
   });
 
-  test('a layout that would reach outside its memory is a RangeError, not a write past the buffer', () => {
+  test('a layout that would reach outside its memory, or a table index out of range, is a RangeError, not a stray access', () => {
     const m = createRequire(import.meta.url)(join(ROOT, 'native/fused-fk.node')) as {
-      heapBase(): number;
       evalBlock(mem: ArrayBuffer, T: number, nb: number, flags: number): void;
       sampleRows(mem: ArrayBuffer, ...args: number[]): void;
       configure(mem: ArrayBuffer): void;
@@ -588,9 +589,34 @@ describe('the native kernel module', { skip: NATIVE_UNAVAILABLE === null ? false
     new Int32Array(mem, 2200, 2).set([0, 99]);
     assert.throws(() => m.sampleRows(mem, 2, 2, 1, 2400, 10, 2200, 2300, 0, 2350, 2360, 2370, 2380, 0, 0, 0, 1, 0.5, 1, 0.01), /noise offset/);
     assert.throws(() => m.evalBlock(new ArrayBuffer(8), 1, 1, 0), TypeError, 'a buffer smaller than the header');
-    // a sphere count whose stamps lie beyond the buffer
+    // a sphere count whose scratch lies beyond the buffer
     hdr[1] = 1_000_000;
     hdr[43] = 600;
-    assert.throws(() => m.configure(mem), /stamps/);
+    assert.throws(() => m.configure(mem), /scratch/);
+    assert.throws(() => m.evalBlock(mem, 1, 2, 16), /scratch/);
+  });
+
+  test('a prepared instance whose tables were overwritten refuses to run instead of following them', () => {
+    const chain = demo.chain;
+    const batch = wasmBatch(chain, 8, 2, 8);
+    const fp = fused(builtInTerms(null, false), chain, batch);
+    const kernel = FusedFkWasm.create()!;
+    assert.equal(kernel.kind, 'native');
+    const off = { k: -1, weight: 1, norm: 0, param: 1, inv: 1 };
+    const slots = { ...(Object.fromEntries(WASM_TERMS.map((type) => [type, off])) as unknown as WasmSlots), self_collision: { k: 0, weight: 1, norm: 0, param: 0.05, inv: 1 } };
+    const flags = kernel.prepare(fp, slots, new Float64Array(4096));
+    kernel.run(batch.states, batch.actions, batch.T, batch.B, 0, batch.B);
+    // the instance's memory (private): a partner index far beyond the spheres, then a body's sphere range
+    const inner = kernel as unknown as { ex: { memory: { buffer: ArrayBuffer } }; hdr: Int32Array };
+    const i32 = new Int32Array(inner.ex.memory.buffer);
+    const partners = inner.hdr[27]! >> 2;
+    const saved = i32[partners]!;
+    i32[partners] = 1 << 29;
+    assert.throws(() => kernel.run(batch.states, batch.actions, batch.T, batch.B, 0, batch.B), /self-collision partners/);
+    i32[partners] = saved;
+    const bodyStart = inner.hdr[21]! >> 2;
+    i32[bodyStart + 3] = 1 << 20;
+    assert.throws(() => kernel.run(batch.states, batch.actions, batch.T, batch.B, 0, batch.B), /spheres/);
+    assert.ok(flags !== 0);
   });
 });
