@@ -1228,15 +1228,26 @@ static napi_value throw_range(napi_env env, const char *what) {
   return NULL;
 }
 
+/* the arguments of a call that takes `want` of them (fewer: a RangeError naming the function) */
+static int call_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *name) {
+  size_t argc = MAX_ARGS;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < want) {
+    char msg[80];
+    snprintf(msg, sizeof msg, "%s takes %zu arguments", name, want);
+    throw_range(env, msg);
+    return 0;
+  }
+  return 1;
+}
+
 /*
  * noisyActions(actions, noise, offsets, mean, std | null, lo, hi, T, B, A, b0, b1, rho, c, scale): samples
  * b0 .. b1-1 (b ≥ 1) of actions [T, B, A], each writeNoisySample of the noise run from offsets[b].
  */
 static napi_value js_noisy_actions(napi_env env, napi_callback_info info) {
-  size_t argc = 15;
-  napi_value argv[15];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 15) return throw_range(env, "noisyActions takes 15 arguments");
+  napi_value argv[MAX_ARGS];
+  if (!call_args(env, info, 15, argv, "noisyActions")) return NULL;
   void *pa, *pn, *po, *pm, *ps, *plo, *phi;
   size_t na, nn, no, nm, ns, nlo, nhi;
   if (!typed_arg(env, argv[0], napi_float64_array, &pa, &na, 0) || !typed_arg(env, argv[1], napi_float64_array, &pn, &nn, 0) ||
@@ -1273,10 +1284,8 @@ static napi_value js_noisy_actions(napi_env env, napi_callback_info info) {
  * param) for t = 1 .. T in order, b = c0 .. c1-1; latentSum's four partial sums are the vector's lanes.
  */
 static napi_value js_latent_rows(napi_env env, napi_callback_info info) {
-  size_t argc = 17;
-  napi_value argv[17];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 17) return throw_range(env, "latentRows takes 17 arguments");
+  napi_value argv[MAX_ARGS];
+  if (!call_args(env, info, 17, argv, "latentRows")) return NULL;
   void *pz, *pp, *pg;
   size_t nz, np, ng;
   if (!typed_arg(env, argv[0], napi_float64_array, &pz, &nz, 0) || !typed_arg(env, argv[1], napi_float64_array, &pp, &np, 0) ||
