@@ -12,8 +12,10 @@
 //
 // Memory: src/cost/fused-wasm.ts lays out one ArrayBuffer exactly as it lays out the wasm instance's
 // memory (header at 0, the rest at heapBase(); vector scratch sized by vectorBytes()), and passes it
-// to every call. Nothing is kept between calls outside that buffer, so any number of instances and
-// worker threads can use the module at once.
+// to every call, and checks every table and area the header places before it reads them. Nothing is
+// kept between calls outside that buffer but references to Math.sin and Math.cos (per thread), so any
+// number of instances and worker threads can use the module at once. A few calls work on the planner's
+// own Float64Arrays in place (noisyActions, latentRows, gatherRows; bounds-checked against their lengths).
 //
 // GCC/Clang vector extensions: 256-bit vectors of 4 doubles, AVX2 where the build enables it, pairs of
 // 128-bit registers otherwise (SSE2, NEON).
