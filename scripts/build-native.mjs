@@ -2,9 +2,9 @@
 /**
  * Builds odra's native kernels (Node-API addons) from their C sources with the machine's C compiler:
  * native/fused-fk.c → native/fused-fk.node (the fused cost kernel, four samples per vector; the same
- * doubles as wasm/fused-fk.wasm and the JavaScript path). The .node files are build outputs, not in git:
- * `npm install` / `npm ci` build them (the `prepare` script), `npm test` brings them up to date, the ROS
- * package builds its own. Where there is no C compiler or no Node headers, the build says so and the cost
+ * doubles as wasm/fused-fk.wasm and the JavaScript path). The .node files are build outputs, neither in
+ * git nor in the package: `npm install` / `npm ci` build them (the `install` script, also where odra is
+ * installed as a dependency), `npm test` brings them up to date, the ROS package builds its own. Where there is no C compiler or no Node headers, the build says so and the cost
  * runs the WebAssembly kernel.
  *
  * The build is for the machine it runs on: on x86-64 with AVX2 it enables AVX2 (never FMA: the kernel
