@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { selectOnnxProviders, type OnnxProviderName } from '../src/compute/onnx-providers.ts';
 import { selectTfBackend, type TfBackendName } from '../src/compute/tf-backend.ts';
-import { fusedKernelDescription, fusedKernelKind, fusedWasmEnabled } from '../src/cost/fused-wasm.ts';
+import { fusedKernelDescription, fusedKernelKind, fusedWasmEnabled } from '../src/cost/fused-kernel.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -10,7 +10,7 @@
 // as log_fdlibm; the rare angles the JS sincos hands to Math.sin/Math.cos (|x| ≥ 2^19·π/2, ±∞, NaN) are
 // handed to those very functions through Node-API.
 //
-// Memory: src/cost/fused-wasm.ts lays out one ArrayBuffer exactly as it lays out the wasm instance's
+// Memory: src/cost/fused-kernel.ts lays out one ArrayBuffer exactly as it lays out the wasm instance's
 // memory (header at 0, the rest at heapBase(); vector scratch sized by vectorBytes()), and passes it
 // to every call, and checks every table and area the header places before it reads them. Nothing is
 // kept between calls outside that buffer but references to Math.sin and Math.cos (per thread), so any
@@ -159,7 +159,7 @@ static double log_fdlibm(double x) {
 }
 
 /* ---------------------------------------------------------------- the header, decoded per call */
-enum { /* i32 slots of HEADER_FIELDS in src/cost/fused-wasm.ts */
+enum { /* i32 slots of HEADER_FIELDS in src/cost/fused-kernel.ts */
   H_DOF, H_NS, H_NG, H_NF, H_NKO, H_NBOX, H_NZONE, H_EP, H_EO, H_KO, H_SC,
   H_KIND, H_PERM, H_SIGN, H_ROT, H_TRANS, H_TIPROT, H_TIPTRANS, H_BC, H_LOCAL, H_RAD, H_BODYSTART,
   H_GA, H_GB, H_GSTART, H_FIRSTS, H_PSTART, H_PARTNERS, H_GNEAR, H_REACH, H_KOB, H_KOREACH,
@@ -1123,7 +1123,7 @@ static int args(napi_env env, napi_callback_info info, size_t want, napi_value *
 
 static napi_value throw_outside(napi_env env, const char *what) {
   char msg[160];
-  snprintf(msg, sizeof msg, "odra fused kernel: %s would lie outside the kernel's memory (a layout error in src/cost/fused-wasm.ts)", what);
+  snprintf(msg, sizeof msg, "odra fused kernel: %s would lie outside the kernel's memory (a layout error in src/cost/fused-kernel.ts)", what);
   napi_throw_range_error(env, NULL, msg);
   return NULL;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Builds odra's WebAssembly kernels from their AssemblyScript sources with the compiler's JS API:
- * wasm/fused-fk.ts → wasm/fused-fk.wasm (the fused cost's FK and joint-space passes, src/cost/fused-wasm.ts).
+ * wasm/fused-fk.ts → wasm/fused-fk.wasm (the fused cost's FK and joint-space passes, src/cost/fused-kernel.ts).
  * The .wasm files are build outputs, not in git: `npm install` / `npm ci` build them (the `prepare`
  * script), `npm test` brings them up to date before the tests, the ROS package builds its own. A kernel
  * that is missing at run time leaves its callers on their JavaScript path.

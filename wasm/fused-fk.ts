@@ -10,7 +10,7 @@
 // same operations in the same order (wasm has no fused multiply-add; f64 add, mul, div, sqrt, min and max
 // round as JS does), the branches with the same comparisons (so NaN goes where it goes in JS), Math.log,
 // Math.sin and Math.cos imported from JS for the barrier and the rare angles the JS sincos hands to them.
-// src/cost/fused-wasm.ts owns the memory layout: it writes the constants and the pointers (header(), then
+// src/cost/fused-kernel.ts owns the memory layout: it writes the constants and the pointers (header(), then
 // configure()), the rows, and reads the sums.
 //
 // Chains: revolute joints, any rotation (signed permutations by column picks, as forwardFrames); no
@@ -25,10 +25,10 @@ declare function jsSin(x: f64): f64;
 declare function jsCos(x: f64): f64;
 
 // ---------------------------------------------------------------- header written by the TS side
-// i32 fields; the order is HEADER_FIELDS in src/cost/fused-wasm.ts.
+// i32 fields; the order is HEADER_FIELDS in src/cost/fused-kernel.ts.
 const HDR: usize = memory.data(80 * 4, 16);
 
-/** The memory layout version; LAYOUT_VERSION in src/cost/fused-wasm.ts must say the same. */
+/** The memory layout version; LAYOUT_VERSION in src/cost/fused-kernel.ts must say the same. */
 export function layoutVersion(): i32 {
   return 2;
 }

@@ -16,10 +16,10 @@
  *   R_B ≥ ‖c_j − C_B‖ + r_j for every sphere j of body B, then ‖c_i − c_j‖ ≥ r_i + r_j + m: the
  *   barrier is 0 for every pair of i with B. A slack of 1 nm keeps rounding from skipping a pair.
  *
- * The joint-space pass, and where it applies (revolute chains; fused-wasm.ts says when not) the FK pass,
+ * The joint-space pass, and where it applies (revolute chains; fused-kernel.ts says when not) the FK pass,
  * run in WebAssembly SIMD (wasm/fused-fk.ts, two samples per f64x2, one call per block): the joint-space
  * terms, forward kinematics, bounding centres and the FK terms, each term's per-sample sum over time the
- * same double bit for bit as the JS here (test/cost/fused-wasm.test.ts). The latent goal and the terminal
+ * same double bit for bit as the JS here (test/cost/fused-kernel.test.ts). The latent goal and the terminal
  * term stay in JS; the JS passes stay as the reference and the fallback (setFusedWasm(false)).
  *
  * Everything a kernel reads is plain data (FusedProblem), so the same kernel runs on worker threads
@@ -29,7 +29,7 @@
 import type { KinematicChain } from '../robot/chain.ts';
 import { type ChainConstants, forwardFrames } from '../robot/kinematics.ts';
 import type { StateLayout } from '../world-model/world-model.ts';
-import { BROAD_SLACK_M, FusedFkWasm, fusedKernelDescription, fusedWasmEnabled, fusedWasmSupport, WASM_FK, WASM_TERMS, type WasmBlock, type WasmSampling, wasmSlotFlag } from './fused-wasm.ts';
+import { BROAD_SLACK_M, FusedKernel, fusedKernelDescription, fusedWasmEnabled, fusedWasmSupport, WASM_FK, WASM_TERMS, type WasmBlock, type WasmSampling, wasmSlotFlag } from './fused-kernel.ts';
 import { NORM_CODES, normElementCoded, normFinishCoded, normScalarCoded, normValueCoded } from './norms.ts';
 import { AccelerationLimitsTerm } from './terms/acceleration-limits.ts';
 import { EeOrientationTerm } from './terms/ee-orientation.ts';
@@ -329,8 +329,8 @@ export class FusedScratch {
   /** squared self-collision reaches for collisionMargin (collisionReaches) */
   collisionReach = new Float64Array(0);
   collisionMargin = Number.NaN;
-  /** this scratch's instance of the WebAssembly kernel (fused-wasm.ts); null when unavailable, undefined until first needed */
-  wasm: FusedFkWasm | null | undefined = undefined;
+  /** this scratch's instance of the kernel, native or WebAssembly (fused-kernel.ts); null when unavailable, undefined until first needed */
+  wasm: FusedKernel | null | undefined = undefined;
   private geometry: FusedGeometry | null = null;
 
   ensure(p: FusedProblem): void {
@@ -589,7 +589,7 @@ const BLOCK_SAMPLES = 32;
  *
  * Blocks of samples go through three passes (joint-space terms, latent goal, FK terms), each a small
  * function V8 compiles with its norm helpers inlined; each term still sums its steps in time order.
- * Where the WebAssembly kernel runs (fused-wasm.ts), one call per block does the joint-space pass and,
+ * Where the kernel runs (fused-kernel.ts: native or WebAssembly), one call per block does the joint-space pass and,
  * when it applies, the FK pass; the latent goal and the terminal term stay here.
  */
 export function evaluateFused(
@@ -614,10 +614,10 @@ export function evaluateFused(
     collisionReaches(g, SC.param, sc.collisionReach);
     sc.collisionMargin = SC.param;
   }
-  let kernel: FusedFkWasm | null = null;
+  let kernel: FusedKernel | null = null;
   let flags = 0;
   if (fusedWasmEnabled()) {
-    if (sc.wasm === undefined) sc.wasm = FusedFkWasm.create();
+    if (sc.wasm === undefined) sc.wasm = FusedKernel.create();
     kernel = sc.wasm;
     if (kernel !== null) flags = kernel.prepare(p, slots, sc.collisionReach);
   }
@@ -677,7 +677,7 @@ function addWasmSums(slots: Slots, flags: number, block: WasmBlock, B: number, c
 
 /**
  * Joint-space terms (joint goal, posture, limits, smoothness, effort) of samples c0 .. c1-1, one pass over
- * the joints per row: the JS path (the WebAssembly kernel repeats it where it runs, fused-wasm.ts).
+ * the joints per row: the JS path (the kernel repeats it where it runs, fused-kernel.ts).
  */
 function jointPass(p: FusedProblem, slots: Slots, states: Float64Array, actions: Float64Array, T: number, B: number, c0: number, c1: number, perTerm: Float64Array): void {
   const { dof, qOffset, qdOffset, stateDim: D } = p.layout;

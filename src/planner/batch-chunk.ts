@@ -8,14 +8,14 @@
  * Each step repeats the sequential path exactly — noise.fill then writeNoisySample per sample, with the
  * run offsets drawn in sample order on the planner's thread; kinematicRolloutRows; evaluateFused — so
  * the costs, and so the plans, are bit-identical to it whichever thread takes which chunk. Where the
- * fused cost's WebAssembly kernel runs (cost/fused-wasm.ts), the kernel does all three, block by block in
+ * fused cost's WebAssembly kernel runs (cost/fused-kernel.ts), the kernel does all three, block by block in
  * its own memory (a copy of the noise table kept per table), with the same arithmetic, and writes the
  * rows to the batch buffers; elsewhere (ODRA_FUSED_WASM=0, no kernel, a chain or layout it does not
  * take) the steps run in JS here.
  */
 import { threadId } from 'node:worker_threads';
 import { evaluateFused, type FusedProblem, type FusedScratch } from '../cost/fused.ts';
-import { nativeNoisyActions, type NoiseSampling, type WasmSampling } from '../cost/fused-wasm.ts';
+import { nativeNoisyActions, type NoiseSampling, type WasmSampling } from '../cost/fused-kernel.ts';
 import { runCostChunks, type SharedView, sharedView } from '../cost/parallel.ts';
 import { KinematicModel, kinematicRolloutRows, type KinematicRolloutSpec } from '../world-model/kinematic.ts';
 import { type BatchBuffers, type NoiseSource, readRun, rolloutAndCost, sampleScale, writeNoisySample } from './common.ts';

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lastCostJob, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
 import { type FusedProblem, FusedScratch } from '../../src/cost/fused.ts';
-import { FusedFkWasm, fusedKernelKind, setFusedNative, setFusedWasm } from '../../src/cost/fused-wasm.ts';
+import { FusedKernel, fusedKernelKind, setFusedNative, setFusedWasm } from '../../src/cost/fused-kernel.ts';
 import { sharedF64 } from '../../src/cost/evaluator.ts';
 import { sharedView } from '../../src/cost/parallel.ts';
 import { type BatchChunkPayload, runChunk, setChunkedBatches } from '../../src/planner/batch-chunk.ts';
@@ -153,8 +153,8 @@ describe(`runChunk in the ${kind} kernel`, { skip: kind === 'native' && NATIVE_U
 
   test('writes, rolls out and costs the very rows of the JS path (Object.is), chunk by chunk', () => {
     let kernelBlocks = 0;
-    const orig = FusedFkWasm.prototype.sampleRun;
-    FusedFkWasm.prototype.sampleRun = function (...a: Parameters<typeof orig>) {
+    const orig = FusedKernel.prototype.sampleRun;
+    FusedKernel.prototype.sampleRun = function (...a: Parameters<typeof orig>) {
       kernelBlocks++;
       return orig.apply(this, a);
     };
@@ -212,7 +212,7 @@ describe(`runChunk in the ${kind} kernel`, { skip: kind === 'native' && NATIVE_U
       z.run(0, 33, new FusedScratch());
       bufs(y.payload).forEach((g, k) => g.forEach((v, i) => assert.ok(Object.is(v, bufs(z.payload)[k]![i]), `second table: ${k}[${i}]`)));
     } finally {
-      FusedFkWasm.prototype.sampleRun = orig;
+      FusedKernel.prototype.sampleRun = orig;
       setFusedWasm(true);
     }
   });
@@ -224,16 +224,16 @@ describe(`runChunk in the ${kind} kernel`, { skip: kind === 'native' && NATIVE_U
     const want = bufs(js.payload);
     setFusedWasm(true);
     const w = chunkPayload(10, 40, 0.08, { ...o, keepStates: false });
-    const orig = FusedFkWasm.prototype.sampleRun;
+    const orig = FusedKernel.prototype.sampleRun;
     const allStates: boolean[] = [];
-    FusedFkWasm.prototype.sampleRun = function (...a: Parameters<typeof orig>) {
+    FusedKernel.prototype.sampleRun = function (...a: Parameters<typeof orig>) {
       allStates.push(a[6]);
       return orig.apply(this, a);
     };
     try {
       w.run(0, 40, new FusedScratch());
     } finally {
-      FusedFkWasm.prototype.sampleRun = orig;
+      FusedKernel.prototype.sampleRun = orig;
     }
     assert.ok(allStates.length > 0 && allStates.every((x) => x), 'the kernel ran and wrote every state row');
     const got = bufs(w.payload);

@@ -1,6 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nativeNoisyActions, setFusedNative, setFusedWasm } from '../../src/cost/fused-wasm.ts';
+import { nativeNoisyActions, setFusedNative, setFusedWasm } from '../../src/cost/fused-kernel.ts';
 import { correlate, readRun, sampleScale, writeNoisySample, writeSample } from '../../src/planner/common.ts';
 import { nativeKernelSkip, rng } from '../cost/helpers.ts';
 

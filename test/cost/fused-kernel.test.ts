@@ -1,5 +1,5 @@
 /**
- * The fused cost's kernel, both builds of it (src/cost/fused-wasm.ts driving native/fused-fk.node and
+ * The fused cost's kernel, both builds of it (src/cost/fused-kernel.ts driving native/fused-fk.node and
  * wasm/fused-fk.wasm: the joint-space pass and the FK pass), against the JS fused path: per-term costs and totals bit for bit (Object.is), on
  * batches that reach every branch (keep-out boxes from outside and inside, zone spheres, self-collision,
  * joint limits at, inside and past the margin, velocity and acceleration excess, smoothness against
@@ -24,8 +24,8 @@ import { buildCostTerms } from '../../src/agent/cost-terms.ts';
 import { CostEvaluator, sharedF64 } from '../../src/cost/evaluator.ts';
 import { evaluateFused, FusedScratch, fusedGeometry, fusedProblem, type FusedProblem } from '../../src/cost/fused.ts';
 import {
-  FusedFkWasm, fusedKernelKind, fusedWasmEnabled, fusedWasmSupport, nativeKernelLog, setFusedNative, setFusedWasm, WASM_FK, WASM_TERMS, type WasmSlots,
-} from '../../src/cost/fused-wasm.ts';
+  FusedKernel, fusedKernelKind, fusedWasmEnabled, fusedWasmSupport, nativeKernelLog, setFusedNative, setFusedWasm, WASM_FK, WASM_TERMS, type WasmSlots,
+} from '../../src/cost/fused-kernel.ts';
 import { NORM_KINDS } from '../../src/cost/norms.ts';
 import { lastCostJob, PARALLEL_MIN_STATE_STEPS, setCostThreads, startCostWorkers, stopCostWorkers } from '../../src/cost/parallel.ts';
 import { AccelerationLimitsTerm } from '../../src/cost/terms/acceleration-limits.ts';
@@ -91,7 +91,7 @@ function run(fp: FusedProblem, batch: CostBatch, wasm: boolean, ranges: readonly
   } finally {
     setFusedWasm(true);
   }
-  const usedKernel = sc.wasm instanceof FusedFkWasm;
+  const usedKernel = sc.wasm instanceof FusedKernel;
   if (usedKernel) assert.equal(sc.wasm!.kind, kernelKind, 'the build under test ran');
   return { perTerm, total, usedKernel, usedWasm: usedKernel && fp.geometry !== null && fusedWasmSupport(fp.geometry) === null };
 }
@@ -164,7 +164,7 @@ describe(`${kind} kernel of the fused cost`, { skip: kind === 'native' && NATIVE
       assert.ok(g !== null);
       assert.equal(fusedWasmSupport(g), null, 'no reason to fall back (a missing kernel: npm run build:wasm)');
     }
-    assert.equal(FusedFkWasm.create()?.kind, kind, 'the module instantiates');
+    assert.equal(FusedKernel.create()?.kind, kind, 'the module instantiates');
   });
 
   for (const [name, chain] of [['demo arm', demo.chain], ['6-DoF test arm', arm6()]] as const) {
@@ -211,7 +211,7 @@ describe(`${kind} kernel of the fused cost`, { skip: kind === 'native' && NATIVE
       for (let b = 12; b < 40; b++) for (let j = 0; j < dof; j++) batch.states[(T * B + b) * D + qOffset + j] = specials[(b + j) % specials.length]!;
       for (let j = 0; j < dof; j++) batch.states[(T * B + 41) * D + qOffset + j] = -0;
       const fp = fused([new KeepOutTerm(1, 0.05)], chain, batch);
-      const kernel = FusedFkWasm.create()!;
+      const kernel = FusedKernel.create()!;
       assert.equal(kernel.kind, kind);
       const off = { k: -1, weight: 1, norm: 0, param: 1, inv: 1 };
       const slots = Object.fromEntries(WASM_TERMS.map((type) => [type, off])) as unknown as WasmSlots;
@@ -474,7 +474,7 @@ describe(`${kind} kernel of the fused cost`, { skip: kind === 'native' && NATIVE
       const perTerm = new Float64Array(fp.terms.length * batch.B);
       const total = new Float64Array(batch.B);
       evaluateFused(fp, batch.states, batch.actions, batch.T, batch.B, 0, batch.B, perTerm, total, sc);
-      assert.ok(sc.wasm instanceof FusedFkWasm);
+      assert.ok(sc.wasm instanceof FusedKernel);
       assertSame(perTerm, js.perTerm, `${what}: perTerm`);
       assertSame(total, js.total, `${what}: total`);
     }
@@ -600,7 +600,7 @@ describe('the native kernel module', { skip: NATIVE_UNAVAILABLE === null ? false
     const chain = demo.chain;
     const batch = wasmBatch(chain, 8, 2, 8);
     const fp = fused(builtInTerms(null, false), chain, batch);
-    const kernel = FusedFkWasm.create()!;
+    const kernel = FusedKernel.create()!;
     assert.equal(kernel.kind, 'native');
     const off = { k: -1, weight: 1, norm: 0, param: 1, inv: 1 };
     const slots = { ...(Object.fromEntries(WASM_TERMS.map((type) => [type, off])) as unknown as WasmSlots), self_collision: { k: 0, weight: 1, norm: 0, param: 0.05, inv: 1 } };

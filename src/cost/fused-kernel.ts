@@ -1,8 +1,10 @@
 /**
- * The fused cost kernel's joint-space pass and FK pass (fused.ts, jointPass and fkPass) in WebAssembly
- * SIMD: wasm/fused-fk.wasm, built from wasm/fused-fk.ts by scripts/build-wasm.mjs. One call per block of
- * samples (evalBlock) takes the block's state rows (t = 0 .. T) and action rows and computes, two samples
- * at a time (f64x2):
+ * The fused cost kernel's joint-space pass and FK pass (fused.ts, jointPass and fkPass), in one of two
+ * builds of the same kernel with the same memory layout: native (native/fused-fk.c, a Node-API addon
+ * built by scripts/build-native.mjs, four samples per vector; loaded by compute/native-kernel.ts) where
+ * it is built, else WebAssembly SIMD (wasm/fused-fk.ts → wasm/fused-fk.wasm by scripts/build-wasm.mjs,
+ * two samples per f64x2; compiled by compute/wasm-kernel.ts). One call per block of samples (evalBlock)
+ * takes the block's state rows (t = 0 .. T) and action rows and computes:
  * - the joint-space terms: joint_goal, posture, joint_limits, velocity_limits, acceleration_limits,
  *   smoothness (against prevAction at t = 1) and effort — for any layout (the latent of a learned model
  *   included) and with or without a chain;
@@ -10,24 +12,27 @@
  *   keep_out and self_collision, plus the tip position of t = T that the terminal term reads.
  * Per sample and term it returns Σ_t weight · value, summed from +0 in time order: each value is
  * bit-identical to what the JS path computes (the kernel repeats its operations in the same order;
- * test/cost/fused-wasm.test.ts compares them with Object.is), and the sums are the JS path's own
- * additions, so results do not depend on which path ran. The latent goal and the terminal term stay in JS.
+ * test/cost/fused-kernel.test.ts compares both builds with it, Object.is), and the sums are the JS path's
+ * own additions, so results do not depend on which path ran. The terminal term stays in JS; the latent
+ * goal too, except in the native build (latentRows).
  *
  * For a sampling planner's chunk on the kinematic model (planner/batch-chunk.ts) sampleRun also writes
  * the block's rows first (sampleRows: the noisy actions of writeNoisySample from a copy of the noise table
  * in the instance's memory, then kinematicRolloutRows), evaluates them in place and writes the actions
  * and states back to the batch buffers: the same doubles as the JS steps (test/planner/batch-chunk.test.ts).
+ * The native build also writes the noisy samples of batches that are not chunked (nativeNoisyActions).
  *
- * The module is loaded by compute/wasm-kernel.ts and compiled once per thread (a module whose memory
- * layout version differs from LAYOUT_VERSION is refused); each FusedScratch (one per evaluator and per cost worker)
- * owns an instance, its memory laid out here: geometry constants (written when the geometry changes),
- * problem constants (goals, limits, zones, norms, weights, reaches; written when the FusedProblem object
- * changes — it is plain data built per evaluation and not changed afterwards), scratch, then the block's
- * rows and the per-sample sums.
+ * A module whose memory layout version differs from LAYOUT_VERSION is refused; each FusedScratch (one per
+ * evaluator and per cost worker) owns an instance, its memory (the wasm instance's, or an ArrayBuffer for
+ * the native build) laid out here: geometry constants (written when the geometry changes), problem
+ * constants (goals, limits, zones, norms, weights, reaches; written when the FusedProblem object changes —
+ * it is plain data built per evaluation and not changed afterwards), scratch, then the block's rows and
+ * the per-sample sums.
  *
  * The FK pass does revolute chains (any fixed joint rotation) up to MAX_DOF joints and MAX_SPHERES
  * spheres; for anything else (prismatic joints) fkPass runs it in JS while the joint-space pass stays
- * here, and fusedWasmSupport says why. Without WebAssembly SIMD (or the file) everything runs in JS.
+ * here, and fusedWasmSupport says why. Without either build everything runs in JS. (The names with
+ * "wasm" — setFusedWasm, ODRA_FUSED_WASM, WASM_TERMS — are the kernel's, whichever build runs.)
  */
 import { loadNativeKernel } from '../compute/native-kernel.ts';
 import { compileWasmKernel, instantiateWasmKernel, type WasmMemory, type WasmModule } from '../compute/wasm-kernel.ts';
@@ -208,7 +213,7 @@ function nativeKernel(): NativeFusedModule | null {
   return nativeModule;
 }
 
-/** Which kernel FusedFkWasm.create() gives on this thread now: 'native', 'wasm', or null (neither: the JS path). */
+/** Which kernel FusedKernel.create() gives on this thread now: 'native', 'wasm', or null (neither: the JS path). */
 export function fusedKernelKind(): 'native' | 'wasm' | null {
   if (nativeOn && nativeKernel() !== null) return 'native';
   return kernelModule() !== null ? 'wasm' : null;
@@ -351,7 +356,7 @@ class Layout {
 }
 
 /** One instance of the kernel (per FusedScratch, so per thread): the native build where there is one, else wasm. */
-export class FusedFkWasm {
+export class FusedKernel {
   private readonly ex: KernelExports;
   /** which build this instance runs */
   readonly kind: 'native' | 'wasm';
@@ -401,13 +406,13 @@ export class FusedFkWasm {
   }
 
   /** A new instance, or null when the module is unavailable on this thread. */
-  static create(): FusedFkWasm | null {
+  static create(): FusedKernel | null {
     const n = nativeOn ? nativeKernel() : null;
-    if (n !== null) return new FusedFkWasm(nativeExports(n), 'native', n);
+    if (n !== null) return new FusedKernel(nativeExports(n), 'native', n);
     const m = kernelModule();
     if (m === null) return null;
     try {
-      return new FusedFkWasm({ ...instantiateWasmKernel<Omit<KernelExports, 'vectorBytes'>>(m, IMPORTS), vectorBytes: 16 }, 'wasm');
+      return new FusedKernel({ ...instantiateWasmKernel<Omit<KernelExports, 'vectorBytes'>>(m, IMPORTS), vectorBytes: 16 }, 'wasm');
     } catch (e) {
       // e.g. out of memory for another instance: this scratch runs the JS path
       compileError ??= `wasm/fused-fk.wasm: no instance: ${e instanceof Error ? e.message : String(e)}`;
