@@ -1121,11 +1121,18 @@ static int args(napi_env env, napi_callback_info info, size_t want, napi_value *
   return 1;
 }
 
-static napi_value throw_outside(napi_env env, const char *what) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "odra fused kernel: %s would lie outside the kernel's memory (a layout error in src/cost/fused-kernel.ts)", what);
+/* a RangeError "odra fused kernel: <what>" */
+static napi_value throw_range(napi_env env, const char *what) {
+  char msg[240];
+  snprintf(msg, sizeof msg, "odra fused kernel: %s", what);
   napi_throw_range_error(env, NULL, msg);
   return NULL;
+}
+
+static napi_value throw_outside(napi_env env, const char *what) {
+  char msg[200];
+  snprintf(msg, sizeof msg, "%s would lie outside the kernel's memory (a layout error in src/cost/fused-kernel.ts)", what);
+  return throw_range(env, msg);
 }
 
 /* the arguments and the decoded header of a call on the kernel's memory (argv[0]) */
@@ -1221,13 +1228,6 @@ static int typed_arg(napi_env env, napi_value v, napi_typedarray_type want, void
     return 0;
   }
   return 1;
-}
-
-static napi_value throw_range(napi_env env, const char *what) {
-  char msg[200];
-  snprintf(msg, sizeof msg, "odra fused kernel: %s", what);
-  napi_throw_range_error(env, NULL, msg);
-  return NULL;
 }
 
 /* the arguments of a call that takes `want` of them (fewer: a RangeError naming the function) */
