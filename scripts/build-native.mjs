@@ -18,11 +18,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mtime } from './build-wasm.mjs';
+import { kernelsToBuild } from './build-wasm.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const self = fileURLToPath(import.meta.url);
@@ -86,12 +86,8 @@ export function buildNative(outDir = join(root, 'native'), ifStale = false) {
   const why = nativeBuildUnavailable();
   if (why !== null) throw new Error(why);
   const cc = compiler();
-  mkdirSync(outDir, { recursive: true });
   const outputs = [];
-  for (const k of KERNELS) {
-    const out = join(outDir, k.output);
-    const src = join(root, k.source);
-    if (ifStale && mtime(out) > Math.max(mtime(src), mtime(self))) continue;
+  for (const { src, out } of kernelsToBuild(KERNELS, outDir, self, ifStale)) {
     const link = process.platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared'];
     // build beside the output, then rename: a process that has the old file loaded keeps it intact
     const tmp = `${out}.${process.pid}.tmp`;
@@ -101,7 +97,7 @@ export function buildNative(outDir = join(root, 'native'), ifStale = false) {
       rmSync(tmp, { force: true });
       // an older build must not stay behind and be loaded as if it were this source's
       rmSync(out, { force: true });
-      throw new Error(`${cc.cmd} ${k.source}: ${r.error?.message ?? ''}${r.stderr}`);
+      throw new Error(`${cc.cmd} ${src}: ${r.error?.message ?? ''}${r.stderr}`);
     }
     renameSync(tmp, out);
     outputs.push(out);

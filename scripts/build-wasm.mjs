@@ -24,8 +24,7 @@ const self = fileURLToPath(import.meta.url);
 export const KERNELS = [{ source: 'wasm/fused-fk.ts', output: 'fused-fk.wasm' }];
 export const ASC_FLAGS = ['-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--initialMemory', '4'];
 
-/** a file's modification time in ms, −Infinity when it does not exist */
-export function mtime(path) {
+function mtime(path) {
   try {
     return statSync(path).mtimeMs;
   } catch {
@@ -33,16 +32,23 @@ export function mtime(path) {
   }
 }
 
+/**
+ * The kernels to build into outDir, as { src, out } paths: all of them, or with ifStale those whose output
+ * is older than its source or than the build script (`script`, a path) that makes it.
+ */
+export function kernelsToBuild(kernels, outDir, script, ifStale) {
+  mkdirSync(outDir, { recursive: true });
+  return kernels
+    .map((k) => ({ src: join(root, k.source), out: join(outDir, k.output) }))
+    .filter(({ src, out }) => !ifStale || mtime(out) <= Math.max(mtime(src), mtime(script)));
+}
+
 export async function buildWasm(outDir = join(root, 'wasm'), ifStale = false) {
   const asc = await import('assemblyscript/asc');
-  mkdirSync(outDir, { recursive: true });
   const outputs = [];
-  for (const k of KERNELS) {
-    const out = join(outDir, k.output);
-    const src = join(root, k.source);
-    if (ifStale && mtime(out) > Math.max(mtime(src), mtime(self))) continue;
+  for (const { src, out } of kernelsToBuild(KERNELS, outDir, self, ifStale)) {
     const { error, stderr } = await asc.main([src, '-o', out, ...ASC_FLAGS]);
-    if (error) throw new Error(`asc ${k.source}: ${error.message}\n${stderr.toString()}`);
+    if (error) throw new Error(`asc ${src}: ${error.message}\n${stderr.toString()}`);
     outputs.push(out);
   }
   return outputs;

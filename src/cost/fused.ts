@@ -17,10 +17,11 @@
  *   barrier is 0 for every pair of i with B. A slack of 1 nm keeps rounding from skipping a pair.
  *
  * The joint-space pass, and where it applies (revolute chains; fused-kernel.ts says when not) the FK pass,
- * run in WebAssembly SIMD (wasm/fused-fk.ts, two samples per f64x2, one call per block): the joint-space
- * terms, forward kinematics, bounding centres and the FK terms, each term's per-sample sum over time the
- * same double bit for bit as the JS here (test/cost/fused-kernel.test.ts). The latent goal and the terminal
- * term stay in JS; the JS passes stay as the reference and the fallback (setFusedWasm(false)).
+ * run in the kernel (fused-kernel.ts: native/fused-fk.c, four samples per vector, where it is built, else
+ * wasm/fused-fk.ts, two per f64x2; one call per block): the joint-space terms, forward kinematics,
+ * bounding centres and the FK terms, each term's per-sample sum over time the same double bit for bit as
+ * the JS here (test/cost/fused-kernel.test.ts). The terminal term stays in JS, and so does the latent goal
+ * but in the native build; the JS passes stay as the reference and the fallback (setFusedWasm(false)).
  *
  * Everything a kernel reads is plain data (FusedProblem), so the same kernel runs on worker threads
  * (parallel.ts); each sample's cost depends only on that sample's rows, so how samples are split over
@@ -589,8 +590,9 @@ const BLOCK_SAMPLES = 32;
  *
  * Blocks of samples go through three passes (joint-space terms, latent goal, FK terms), each a small
  * function V8 compiles with its norm helpers inlined; each term still sums its steps in time order.
- * Where the kernel runs (fused-kernel.ts: native or WebAssembly), one call per block does the joint-space pass and,
- * when it applies, the FK pass; the latent goal and the terminal term stay here.
+ * Where the kernel runs (fused-kernel.ts: native or WebAssembly), one call per block does the joint-space
+ * pass and, when it applies, the FK pass; the terminal term stays here, the latent goal too but in the
+ * native build.
  */
 export function evaluateFused(
   p: FusedProblem,

@@ -8,10 +8,10 @@
  * Each step repeats the sequential path exactly — noise.fill then writeNoisySample per sample, with the
  * run offsets drawn in sample order on the planner's thread; kinematicRolloutRows; evaluateFused — so
  * the costs, and so the plans, are bit-identical to it whichever thread takes which chunk. Where the
- * fused cost's WebAssembly kernel runs (cost/fused-kernel.ts), the kernel does all three, block by block in
- * its own memory (a copy of the noise table kept per table), with the same arithmetic, and writes the
- * rows to the batch buffers; elsewhere (ODRA_FUSED_WASM=0, no kernel, a chain or layout it does not
- * take) the steps run in JS here.
+ * fused cost's kernel runs (cost/fused-kernel.ts, native or WebAssembly), the kernel does all three, block
+ * by block in its own memory (a copy of the noise table kept per table), with the same arithmetic, and
+ * writes the rows to the batch buffers; elsewhere (ODRA_FUSED_WASM=0, no kernel, a chain or layout it does
+ * not take) the steps run here, the noisy samples still in the native kernel where it is built.
  */
 import { threadId } from 'node:worker_threads';
 import { evaluateFused, type FusedProblem, type FusedScratch } from '../cost/fused.ts';
@@ -42,13 +42,29 @@ export interface BatchChunkPayload extends NoiseSampling {
 
 let eps = new Float64Array(0);
 
+/**
+ * Samples b0 .. b1-1 (b ≥ 1) of `actions` [T, B, A]: writeNoisySample of the noise run from offsets[b] —
+ * in the native kernel where it is built, else here; the same doubles either way.
+ */
+function writeNoisySamples(
+  table: Float64Array, offsets: Int32Array, s: Omit<NoiseSampling, 's0' | 'lo' | 'hi'>, lo: Float64Array, hi: Float64Array,
+  T: number, B: number, A: number, b0: number, b1: number, actions: Float64Array,
+): void {
+  if (nativeNoisyActions(actions, table, offsets, s.mean, s.std, lo, hi, T, B, A, b0, b1, s.rho, s.scale)) return;
+  const n = T * A;
+  if (eps.length < n) eps = new Float64Array(n);
+  for (let b = b0; b < b1; b++) {
+    readRun(table, offsets[b]!, eps, n);
+    writeNoisySample(eps, T, A, s.rho, s.mean, s.std, s.scale * sampleScale(b), B, b, actions, lo, hi);
+  }
+}
+
 const f64 = (v: SharedView): Float64Array => new Float64Array(v.buffer, v.byteOffset, v.length);
 
 /** Samples b0 .. b1-1 of `problem`: their actions (but sample 0's), states and costs (ChunkHandler of parallel.ts). */
 export function runChunk(payload: unknown, problem: FusedProblem, b0: number, b1: number, scratch: FusedScratch): void {
   const p = payload as BatchChunkPayload;
   const { T, B, A } = p;
-  const n = T * A;
   const table = f64(p.noise);
   const offsets = new Int32Array(p.offsets.buffer, p.offsets.byteOffset, p.offsets.length);
   const actions = f64(p.actions);
@@ -60,11 +76,7 @@ export function runChunk(payload: unknown, problem: FusedProblem, b0: number, b1
     noise: table, noiseKey: p.noiseKey, offsets, rho: p.rho, mean: p.mean, std: p.std, scale: p.scale, lo: p.lo, hi: p.hi, s0: p.s0, rollout: p.rollout, keepStates: p.keepStates,
   };
   if (evaluateFused(problem, states, actions, T, B, b0, b1, perTerm, total, scratch, sampling)) return;
-  if (eps.length < n) eps = new Float64Array(n);
-  for (let b = Math.max(1, b0); b < b1; b++) {
-    readRun(table, offsets[b]!, eps, n);
-    writeNoisySample(eps, T, A, p.rho, p.mean, p.std, p.scale * sampleScale(b), B, b, actions, p.lo, p.hi);
-  }
+  writeNoisySamples(table, offsets, p, p.lo, p.hi, T, B, A, Math.max(1, b0), b1, actions);
   kinematicRolloutRows(p.rollout, p.s0, actions, T, B, b0, b1, states);
   evaluateFused(problem, states, actions, T, B, b0, b1, perTerm, total, scratch);
 }
@@ -104,7 +116,6 @@ function noiseKey(v: SharedView): string {
   }
   return `${k}/${v.byteOffset}/${v.length}`;
 }
-let eps0 = new Float64Array(0);
 /** the noise offsets of a batch that is not chunked */
 let localOffsets = new Int32Array(0);
 
@@ -123,17 +134,10 @@ export async function sampleRolloutAndCost(problem: PlanProblem, buf: BatchBuffe
   const batch = kinematic !== null ? problem.cost.fusedBatch(problem, T, B, A) : null;
   const views = batch === null ? null : { actions: sharedView(buf.actions), states: sharedView(buf.states), perTerm: sharedView(batch.perTerm), total: sharedView(batch.total), noise: sharedView(s.noise.values) };
   if (kinematic === null || batch === null || views === null || views.actions === null || views.states === null || views.perTerm === null || views.total === null || views.noise === null) {
-    const n = T * A;
-    // the native kernel writes the samples from the offsets fill would read (the same draws, in sample order)
+    // the offsets fill would read, drawn in sample order
     if (localOffsets.length < B) localOffsets = new Int32Array(B);
     for (let b = 1; b < B; b++) localOffsets[b] = s.noise.offset();
-    if (!nativeNoisyActions(buf.actions, s.noise.values, localOffsets, s.mean, s.std, lo, hi, T, B, A, 1, B, s.rho, s.scale)) {
-      if (eps0.length < n) eps0 = new Float64Array(n);
-      for (let b = 1; b < B; b++) {
-        readRun(s.noise.values, localOffsets[b]!, eps0, n);
-        writeNoisySample(eps0, T, A, s.rho, s.mean, s.std, s.scale * sampleScale(b), B, b, buf.actions, lo, hi);
-      }
-    }
+    writeNoisySamples(s.noise.values, localOffsets, s, lo, hi, T, B, A, 1, B, buf.actions);
     return rolloutAndCost(problem, buf, B);
   }
   if (offsets.length < B) offsets = new Int32Array(new SharedArrayBuffer(B * Int32Array.BYTES_PER_ELEMENT));
